@@ -1,0 +1,148 @@
+/**
+ * Streaming aggregation as pure functions: each event becomes counter increments
+ * (`countersFor`), and the figures users see are derived from the counters and the
+ * per-second order counts (`buildReport`). Time windows use the event's own time
+ * (occurredAt), not the time it arrived.
+ */
+import type { SagaEvent } from '#kafka';
+
+export type Counters = Readonly<Record<string, number>>;
+export type CounterDelta = readonly [name: string, delta: number];
+
+export const COUNTERS = {
+  ORDERS_CREATED: 'orders_created',
+  ORDERS_COMPLETED: 'orders_completed',
+  ORDERS_CANCELLED: 'orders_cancelled',
+  PAYMENTS_COMPLETED: 'payments_completed',
+  PAYMENTS_FAILED: 'payments_failed',
+  REVENUE_CENTS: 'revenue_cents',
+  REFUNDS: 'refunds',
+  REFUNDED_CENTS: 'refunded_cents',
+  INVENTORY_RESERVED: 'inventory_reserved',
+  INVENTORY_RELEASED: 'inventory_released',
+  INVENTORY_FAILED_PREFIX: 'inventory_failed:',
+} as const;
+
+export const MINUTES_REPORTED = 60;
+
+export function countersFor(event: SagaEvent): CounterDelta[] {
+  switch (event.type) {
+    case 'OrderCreated':
+      return [[COUNTERS.ORDERS_CREATED, 1]];
+    case 'OrderCompleted':
+      return [[COUNTERS.ORDERS_COMPLETED, 1]];
+    case 'OrderCancelled':
+      return [[COUNTERS.ORDERS_CANCELLED, 1]];
+    case 'PaymentCompleted':
+      return [[COUNTERS.PAYMENTS_COMPLETED, 1], [COUNTERS.REVENUE_CENTS, event.payload.amountCents]];
+    case 'PaymentFailed':
+      return [[COUNTERS.PAYMENTS_FAILED, 1]];
+    case 'PaymentRefunded':
+      return [[COUNTERS.REFUNDS, 1], [COUNTERS.REFUNDED_CENTS, event.payload.amountCents]];
+    case 'InventoryReserved':
+      return [[COUNTERS.INVENTORY_RESERVED, 1]];
+    case 'InventoryReleased':
+      return [[COUNTERS.INVENTORY_RELEASED, 1]];
+    case 'InventoryFailed':
+      return [[`${COUNTERS.INVENTORY_FAILED_PREFIX}${event.payload.code}`, 1]];
+    default:
+      return assertNever(event);
+  }
+}
+
+/** The second (epoch seconds, event time) an order was created in, for the time windows. */
+export function orderSecond(event: SagaEvent): number | null {
+  return event.type === 'OrderCreated' ? Math.floor(Date.parse(event.occurredAt) / 1000) : null;
+}
+
+export interface AnalyticsReport {
+  /** Sum of captured payments (gross, before refunds), in currency units. */
+  readonly totalRevenue: number;
+  /** Orders created. */
+  readonly orderCount: number;
+  /** Orders that completed (paid and reserved). */
+  readonly successfulOrders: number;
+  /** Orders that were cancelled (payment failed, inventory failed, or timed out). */
+  readonly failedOrders: number;
+  /** successfulOrders / (successfulOrders + failedOrders), in percent, 1 decimal. */
+  readonly successRate: number;
+  /** Orders created in each of the last 60 minutes (event time), oldest first; the last entry is the current minute. */
+  readonly ordersPerMinute: number[];
+  /** Orders created in the last 60 seconds (event time). */
+  readonly ordersLastMinute: number;
+  readonly ordersInFlight: number;
+  readonly paymentsFailed: number;
+  readonly refunds: number;
+  readonly refundedAmount: number;
+  /** totalRevenue minus refunds. */
+  readonly netRevenue: number;
+  /** Inventory failures by reason code. */
+  readonly inventoryFailures: Record<string, number>;
+  readonly generatedAt: string;
+}
+
+/** `ordersBySecond`: epoch second → orders created in it, for at least the last 60 minutes. */
+export function buildReport(counters: Counters, ordersBySecond: ReadonlyMap<number, number>, now: Date): AnalyticsReport {
+  const count = (name: string) => counters[name] ?? 0;
+  const completed = count(COUNTERS.ORDERS_COMPLETED);
+  const cancelled = count(COUNTERS.ORDERS_CANCELLED);
+  const finished = completed + cancelled;
+  const nowSecond = Math.floor(now.getTime() / 1000);
+  const revenueCents = count(COUNTERS.REVENUE_CENTS);
+  const refundedCents = count(COUNTERS.REFUNDED_CENTS);
+  return {
+    totalRevenue: revenueCents / 100,
+    orderCount: count(COUNTERS.ORDERS_CREATED),
+    successfulOrders: completed,
+    failedOrders: cancelled,
+    successRate: finished === 0 ? 0 : Math.round((completed / finished) * 1000) / 10,
+    ordersPerMinute: perMinute(ordersBySecond, nowSecond),
+    ordersLastMinute: sumSeconds(ordersBySecond, nowSecond - 59, nowSecond),
+    ordersInFlight: count(COUNTERS.ORDERS_CREATED) - finished,
+    paymentsFailed: count(COUNTERS.PAYMENTS_FAILED),
+    refunds: count(COUNTERS.REFUNDS),
+    refundedAmount: refundedCents / 100,
+    netRevenue: (revenueCents - refundedCents) / 100,
+    inventoryFailures: inventoryFailures(counters),
+    generatedAt: now.toISOString(),
+  };
+}
+
+/** The console report, in the shape users of the seed know. */
+export function formatReport(report: AnalyticsReport): string {
+  return [
+    '📊 [STREAMING ANALYTICS]',
+    `   Total Orders: ${report.orderCount}`,
+    `   Successful: ${report.successfulOrders}`,
+    `   Failed: ${report.failedOrders}`,
+    `   Success Rate: ${report.successRate.toFixed(1)}%`,
+    `   Total Revenue: $${report.totalRevenue.toFixed(2)}`,
+    `   Orders Last Minute: ${report.ordersLastMinute}`,
+  ].join('\n');
+}
+
+function perMinute(ordersBySecond: ReadonlyMap<number, number>, nowSecond: number): number[] {
+  const currentMinuteStart = nowSecond - (nowSecond % 60);
+  return Array.from({ length: MINUTES_REPORTED }, (_, index) => {
+    const start = currentMinuteStart - (MINUTES_REPORTED - 1 - index) * 60;
+    return sumSeconds(ordersBySecond, start, start + 59);
+  });
+}
+
+function sumSeconds(ordersBySecond: ReadonlyMap<number, number>, from: number, to: number): number {
+  let sum = 0;
+  for (const [second, orders] of ordersBySecond) if (second >= from && second <= to) sum += orders;
+  return sum;
+}
+
+function inventoryFailures(counters: Counters): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counters)
+      .filter(([name]) => name.startsWith(COUNTERS.INVENTORY_FAILED_PREFIX))
+      .map(([name, value]) => [name.slice(COUNTERS.INVENTORY_FAILED_PREFIX.length), value]),
+  );
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled event ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,17 @@
+import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { InventoryService } from './inventory.service.js';
+
+@Controller('inventory')
+export class InventoryController {
+  constructor(private readonly inventory: InventoryService) {}
+
+  @Get()
+  list() {
+    return { products: this.inventory.stock() };
+  }
+
+  @Get('reservations/:orderId')
+  reservation(@Param('orderId', new ParseUUIDPipe()) orderId: string) {
+    return this.inventory.reservation(orderId);
+  }
+}

@@ -1,0 +1,14 @@
+import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { fromCents } from '#common';
+import { PaymentsService } from './payments.service.js';
+
+@Controller('payments')
+export class PaymentsController {
+  constructor(private readonly payments: PaymentsService) {}
+
+  @Get(':orderId')
+  get(@Param('orderId', new ParseUUIDPipe()) orderId: string) {
+    const { amountCents, ...payment } = this.payments.get(orderId);
+    return { ...payment, amount: fromCents(amountCents) };
+  }
+}

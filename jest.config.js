@@ -1,0 +1,34 @@
+/**
+ * Jest 30 + ts-jest in ESM mode (NestJS 12 is ESM-only). Run through `npm test`,
+ * which sets NODE_OPTIONS=--experimental-vm-modules and brings up the broker.
+ *   unit: pure domain logic and plumbing, no Kafka, no Nest app
+ *   e2e:  the four services as real processes against a real Kafka broker
+ */
+const shared = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: {
+    '^#kafka$': '<rootDir>/libs/kafka/src/index.ts',
+    '^#kafka/testing$': '<rootDir>/libs/kafka/src/testing/events.fixtures.ts',
+    '^#common$': '<rootDir>/libs/common/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: { warnOnly: false } }],
+  },
+};
+
+export default {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+    },
+  ],
+};

@@ -1,0 +1,104 @@
+import 'reflect-metadata';
+import { Logger, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { consumerGroups, ensureTopics, kafkaMicroserviceOptions, KafkaRuntime, OutboxRelay, type ConsumerGroupKey } from '#kafka';
+import { loadConfig, type ServiceConfig } from './config.js';
+
+export interface ServiceDefinition<C extends ServiceConfig> {
+  /** e.g. "order-service": names the logs, the Kafka client and the database file. */
+  readonly name: string;
+  readonly group: ConsumerGroupKey;
+  readonly config: new () => C;
+  readonly module: (config: C) => DynamicModule;
+}
+
+/** Largest accepted HTTP body; a larger one gets 413. */
+export const BODY_LIMIT = '64kb';
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts one service: validated configuration, topics, HTTP (Express) and the Kafka
+ * consumer in one Nest app, the outbox relay on the consumer's producer, and an
+ * orderly shutdown on SIGINT/SIGTERM.
+ */
+export async function runService<C extends ServiceConfig>(definition: ServiceDefinition<C>): Promise<INestApplication> {
+  const logger = new Logger(definition.name);
+  const config = loadConfigOrExit(definition, logger);
+  await ensureTopicsOrExit(config, logger);
+
+  const app = await NestFactory.create<NestExpressApplication>(definition.module(config), { bodyParser: false });
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  const microservice = app.connectMicroservice(
+    kafkaMicroserviceOptions({
+      brokers: config.KAFKA_BROKERS,
+      clientId: definition.name,
+      groupId: consumerGroups[definition.group],
+      maxWaitMs: config.KAFKA_MAX_WAIT_MS,
+    }),
+    { inheritAppConfig: true },
+  );
+
+  const kafka = app.get(KafkaRuntime);
+  const stop = onceShutdown(app, logger);
+  kafka.watch(microservice, (error) => {
+    logger.error(`Kafka consumer stopped for good (${error.message}); exiting so a supervisor can restart it`);
+    void stop('consumer crash', 1);
+  });
+  await app.startAllMicroservices();
+  kafka.started();
+  const relay = app.get(OutboxRelay);
+  kafka.onProducerReady(() => relay.start((batch) => kafka.send(batch)));
+
+  await app.listen(config.PORT);
+  logger.log(`listening on :${config.PORT}, consuming as group ${consumerGroups[definition.group]}, data in ${config.DATA_DIR}`);
+  // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (terminal + concurrently); the second must not kill us mid-shutdown.
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  return app;
+}
+
+function loadConfigOrExit<C extends ServiceConfig>(definition: ServiceDefinition<C>, logger: Logger): C {
+  try {
+    return loadConfig(definition.config);
+  } catch (error) {
+    logger.error((error as Error).message);
+    process.exit(1);
+  }
+}
+
+async function ensureTopicsOrExit(config: ServiceConfig, logger: Logger): Promise<void> {
+  try {
+    await ensureTopics(config.KAFKA_BROKERS);
+  } catch (error) {
+    logger.error(
+      `Cannot reach Kafka at ${config.KAFKA_BROKERS} (${(error as Error).message}). ` +
+        'Start a broker with `npm run kafka:start` or set KAFKA_BROKERS.',
+    );
+    process.exit(1);
+  }
+}
+
+/**
+ * Shutdown in the order that loses nothing: stop consuming (the message in hand
+ * finishes), publish what the outbox holds, then close Kafka, HTTP and the database.
+ */
+function onceShutdown(app: INestApplication, logger: Logger): (reason: string, code: number) => Promise<void> {
+  let stopping = false;
+  return async (reason, code) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${reason}: shutting down`);
+    setTimeout(() => process.exit(code || 1), SHUTDOWN_TIMEOUT_MS).unref();
+    const relay = app.get(OutboxRelay);
+    try {
+      await app.get(KafkaRuntime).stopConsuming();
+      await relay.flush();
+    } finally {
+      relay.stop();
+      await app.close();
+      process.exit(code);
+    }
+  };
+}

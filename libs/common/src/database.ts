@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/** Injection token of the service's own SQLite database. */
+export const DATABASE = Symbol('DATABASE');
+
+/** Tables every service has: the transactional outbox and the record of applied events. */
+const MESSAGING_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS outbox (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic      TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS processed_events (
+    event_id     TEXT PRIMARY KEY,
+    type         TEXT NOT NULL,
+    processed_at TEXT NOT NULL
+  );
+`;
+
+/**
+ * Opens (creating if needed) a service's database and brings its schema up to
+ * date. `migrations[i]` is schema version i + 1; versions only ever move forward.
+ * WAL + synchronous=NORMAL: a committed transaction survives a process crash
+ * (the failure this project tests); only an OS crash could lose the last commits.
+ */
+export function openDatabase(file: string, migrations: readonly string[]): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.exec(MESSAGING_SCHEMA);
+  migrate(db, migrations);
+  return db;
+}
+
+function migrate(db: Db, migrations: readonly string[]): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  db.transaction(() => {
+    migrations.slice(current).forEach((sql, index) => {
+      db.exec(sql);
+      db.pragma(`user_version = ${current + index + 1}`);
+    });
+  })();
+}

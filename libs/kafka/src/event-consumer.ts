@@ -1,0 +1,106 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { KafkaContext } from '@nestjs/microservices';
+import type { IHeaders } from 'kafkajs';
+import { InvalidEventError, parseEvent } from './envelope.js';
+import type { EventOf, EventType } from './events.types.js';
+import { KafkaRuntime } from './kafka-runtime.js';
+import { topics } from './topics.js';
+
+/** Raised by a handler for an input it can never process: dead-lettered without retries. */
+export class PermanentEventError extends Error {
+  override readonly name = 'PermanentEventError';
+}
+
+export const RETRY_ATTEMPTS = 5;
+const RETRY_BASE_MS = 50;
+
+/**
+ * The one path every consumed message takes: validate → handle → on failure,
+ * retry what may pass on a second try (a locked database, a broker hiccup) a
+ * bounded number of times, then send the message to the dead-letter topic with
+ * the reason. Nothing is ever thrown back to kafkajs for a message-level problem,
+ * because a throwing handler makes kafkajs restart at the same offset forever.
+ */
+@Injectable()
+export class EventConsumer {
+  private readonly logger = new Logger(EventConsumer.name);
+
+  constructor(
+    private readonly kafka: KafkaRuntime,
+    private readonly service: string,
+  ) {}
+
+  async consume<T extends EventType>(
+    value: unknown,
+    context: KafkaContext,
+    expected: readonly T[],
+    handle: (event: EventOf<T>) => void | Promise<void>,
+  ): Promise<void> {
+    let event: EventOf<T>;
+    try {
+      event = parseEvent(value, expected);
+    } catch (error) {
+      return this.deadLetter(context, error as Error);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handle(event);
+        return;
+      } catch (error) {
+        if (!isTransient(error) || attempt >= RETRY_ATTEMPTS) {
+          const reason = attempt > 1 ? `gave up after ${attempt} attempts: ${(error as Error).message}` : undefined;
+          return this.deadLetter(context, error as Error, reason);
+        }
+        await context.getHeartbeat()();
+        await sleep(RETRY_BASE_MS * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  private async deadLetter(context: KafkaContext, error: Error, reason = `${error.name}: ${error.message}`): Promise<void> {
+    const message = context.getMessage();
+    const origin = `${context.getTopic()}[${context.getPartition()}]@${message.offset}`;
+    this.logger.warn(`Dead-lettering ${origin}: ${reason}`);
+    // If this send fails, the error reaches kafkajs, which retries the message: it is not lost.
+    await this.kafka.send([
+      {
+        topic: topics.DEAD_LETTER,
+        messages: [
+          {
+            key: rawKey(message.key),
+            value: rawValue(message.value),
+            headers: {
+              ...(message.headers as IHeaders),
+              'dlq-reason': reason,
+              'dlq-service': this.service,
+              'dlq-topic': context.getTopic(),
+              'dlq-partition': String(context.getPartition()),
+              'dlq-offset': String(message.offset),
+              'dlq-at': new Date().toISOString(),
+            },
+          },
+        ],
+      },
+    ]);
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof InvalidEventError || error instanceof PermanentEventError) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR)/.test(code)) return true;
+  return (error as { retriable?: unknown }).retriable === true;
+}
+
+/** Nest's parser turned JSON values into objects; the dead letter carries the original text. */
+function rawValue(value: unknown): string | Buffer | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
+  return JSON.stringify(value);
+}
+
+function rawKey(key: unknown): string | Buffer | null {
+  return typeof key === 'string' || Buffer.isBuffer(key) ? key : null;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

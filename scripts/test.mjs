@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// `npm test`: compile, bring up a Kafka broker if none answers, run every Jest
+// project (unit, then e2e against the real broker), stop the broker if this
+// command started it, and end with one summary line: `jest: N passed, N failed`.
+// Extra arguments go to Jest, e.g. `npm test -- --selectProjects unit`.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureBroker, stopBroker } from './kafka.mjs';
+import { build, ROOT } from './services.mjs';
+
+build();
+const { brokers, startedHere } = await ensureBroker();
+const resultsFile = path.join(ROOT, '.data', 'jest-results.json');
+fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+fs.rmSync(resultsFile, { force: true });
+
+const jest = spawnSync(
+  process.execPath,
+  [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
+  {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, KAFKA_BROKERS: brokers, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
+  },
+);
+if (startedHere) await stopBroker();
+
+const summary = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : null;
+if (summary) {
+  const skipped = summary.numPendingTests + summary.numTodoTests;
+  console.log(`jest: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+}
+process.exit(jest.status ?? 1);
