@@ -19,6 +19,8 @@ const shared = {
 };
 
 export default {
+  // e2e files start their own copy of the system (four processes) against the broker.
+  testTimeout: 120_000,
   projects: [
     {
       ...shared,

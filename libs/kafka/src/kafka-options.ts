@@ -33,7 +33,8 @@ export function kafkaMicroserviceOptions(settings: KafkaSettings): KafkaOptions 
       consumer: {
         groupId: settings.groupId,
         maxWaitTimeInMs: settings.maxWaitMs,
-        sessionTimeout: 15_000,
+        // A crashed member is noticed after this long; handlers take milliseconds, far below it.
+        sessionTimeout: 10_000,
         heartbeatInterval: 1_000,
         allowAutoTopicCreation: false,
       },

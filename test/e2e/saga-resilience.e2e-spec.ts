@@ -1,0 +1,153 @@
+import { simulatedFailure } from '#common';
+import { SagaSystem, type ServiceName } from './support/saga-system.js';
+import { eventually, getAnalytics, getOrder, getPayment, getReservation, getStock, ORDER, placeOrder, request, waitForTerminal } from './support/http.js';
+import { assertInvariants } from './support/invariants.js';
+import { kafkaFor, produce, readTopic, waitUntilConsumed } from './support/kafka.js';
+
+const SEED = 'e2e-resilience';
+
+/** Failures of the plumbing: duplicates, poison messages, crashed services. */
+describe('saga under failure (default failure rates)', () => {
+  let system: SagaSystem;
+
+  beforeAll(async () => {
+    system = await SagaSystem.start({
+      env: { PAYMENT_FAILURE_RATE: '0.3', INVENTORY_FAILURE_RATE: '0.2', SIMULATION_SEED: SEED, SAGA_TIMEOUT_MS: '120000' },
+    });
+  });
+  afterAll(() => system?.stop());
+
+  it('changes nothing when every event of a finished order is delivered again', async () => {
+    const orderId = await placeOrder(system, ORDER);
+    await waitForTerminal(system, orderId);
+    await eventually(() => getAnalytics(system), (a) => a.ordersInFlight === 0 && a.orderCount === 1);
+    await eventually(() => getOrder(system, orderId), (o) => o.history.length === expectedSteps(o));
+    const before = await snapshot(system, orderId);
+
+    const kafka = kafkaFor(system);
+    const replayed = await replayOrderEvents(system, orderId);
+    for (const { topic, partition, offset } of replayed) {
+      for (const group of consumersOf(topic)) await waitUntilConsumed(kafka, `${system.prefix}${group}-server`, topic, partition, offset);
+    }
+
+    expect(replayed.length).toBeGreaterThanOrEqual(3);
+    expect(await snapshot(system, orderId)).toEqual(before);
+  });
+
+  it('dead-letters poison messages with the reason and keeps consuming the partition', async () => {
+    const kafka = kafkaFor(system);
+    const topic = system.topic('order.created');
+    const orderId = '6f0c1c1e-0000-4000-8000-000000000001';
+    const badPayload = { eventId: '6f0c1c1e-0000-4000-8000-000000000002', type: 'OrderCreated', version: 1, occurredAt: new Date().toISOString(), correlationId: orderId, causationId: null, payload: { orderId, userId: 'u', items: [{ productId: 'prod-1', quantity: -5, unitPriceCents: 100 }], totalCents: 100 } };
+    await produce(kafka, topic, [
+      { partition: 0, key: 'poison', value: 'this is not JSON' },
+      { partition: 1, key: 'poison', value: JSON.stringify({ hello: 'world' }) },
+      { partition: 2, key: orderId, value: JSON.stringify(badPayload) },
+    ]);
+
+    const after = await placeOrder(system, ORDER);
+    await waitForTerminal(system, after);
+
+    const letters = await eventually(
+      () => readTopic(kafka, system.topic('saga.dead-letter')),
+      (messages) => messages.filter((m) => m.headers['dlq-service'] === 'payment-service').length >= 3,
+      20_000,
+      'three dead letters from payment-service',
+    );
+    const reasons = letters.filter((m) => m.headers['dlq-service'] === 'payment-service').map((m) => m.headers['dlq-reason']);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/message value is not a JSON object/),
+        expect.stringMatching(/invalid envelope: .*eventId must be a UUID/),
+        expect.stringMatching(/invalid payload: items\.0\.quantity must not be less than 1/),
+      ]),
+    );
+    const original = letters.find((m) => m.headers['dlq-reason'].includes('not a JSON object'))!;
+    expect(original).toMatchObject({ value: 'this is not JSON', headers: { 'dlq-topic': topic, 'dlq-partition': '0' } });
+    expect((await getPayment(system, orderId)).status).toBe(404);
+  });
+
+  it('finishes every accepted order when services are SIGKILLed mid-flow and restarted', async () => {
+    const placed: string[] = [];
+    const burst = (n: number) => Promise.all(Array.from({ length: n }, () => placeOrder(system, ORDER).then((id) => placed.push(id))));
+
+    await burst(8);
+    await system.stopService('payment-service', 'SIGKILL');
+    await burst(8);
+    await system.stopService('inventory-service', 'SIGKILL');
+    await system.startService('payment-service');
+    await burst(8);
+    const orderServiceCrash = burst(8).then(() => system.stopService('order-service', 'SIGKILL'));
+    await orderServiceCrash;
+    await Promise.all([system.startService('inventory-service'), system.startService('order-service')]);
+    await system.restartService('analytics-service', 'SIGKILL');
+
+    const started = performance.now();
+    for (const orderId of placed) await waitForTerminal(system, orderId, started, 30_000);
+    console.log(`${placed.length} orders finished ${(performance.now() - started).toFixed(0)} ms after the last restart`);
+
+    for (const orderId of placed) {
+      const order = await getOrder(system, orderId);
+      expect([orderId, order.cancellationCode]).toEqual([orderId, predictedOutcome(orderId)]);
+    }
+    await assertInvariants(system, [...placed, ...(await allEarlierOrders(system, placed))]);
+  });
+});
+
+/** The path the simulated failures choose for an order: a pure function of seed and id. */
+function predictedOutcome(orderId: string): string | null {
+  if (simulatedFailure(SEED, 'payment', orderId, 0.3)) return 'PAYMENT.DECLINED';
+  if (simulatedFailure(SEED, 'inventory', orderId, 0.2)) return 'INVENTORY.SIMULATED_FAILURE';
+  return null;
+}
+
+function expectedSteps(order: { status: string; cancellationCode: string | null }): number {
+  if (order.status === 'completed') return 4;
+  return order.cancellationCode === 'PAYMENT.DECLINED' ? 3 : 5;
+}
+
+const CONSUMERS: Record<string, ServiceName[]> = {
+  'order.created': ['payment-service', 'analytics-service'],
+  'payment.completed': ['order-service', 'inventory-service', 'analytics-service'],
+  'payment.failed': ['order-service', 'analytics-service'],
+  'payment.refunded': ['order-service', 'analytics-service'],
+  'inventory.reserved': ['order-service', 'analytics-service'],
+  'inventory.failed': ['order-service', 'payment-service', 'analytics-service'],
+  'order.completed': ['analytics-service'],
+  'order.cancelled': ['payment-service', 'inventory-service', 'analytics-service'],
+};
+
+function consumersOf(prefixedTopic: string): ServiceName[] {
+  return CONSUMERS[prefixedTopic.slice(prefixedTopic.indexOf('.') + 1)] ?? [];
+}
+
+/** Publishes again, unchanged, every event of the order found on the saga topics. */
+async function replayOrderEvents(system: SagaSystem, orderId: string) {
+  const kafka = kafkaFor(system);
+  const replayed: Array<{ topic: string; partition: number; offset: string }> = [];
+  for (const name of Object.keys(CONSUMERS)) {
+    const topic = system.topic(name);
+    const events = (await readTopic(kafka, topic)).filter((m) => m.key === orderId);
+    if (events.length === 0) continue;
+    const [metadata] = await produce(kafka, topic, events.map((m) => ({ key: m.key!, value: m.value })));
+    const lastOffset = String(Number(metadata.baseOffset) + events.length - 1);
+    replayed.push({ topic, partition: metadata.partition, offset: lastOffset });
+  }
+  return replayed;
+}
+
+async function snapshot(system: SagaSystem, orderId: string) {
+  const { generatedAt, ordersPerMinute, ordersLastMinute, ...analytics } = await getAnalytics(system);
+  return {
+    order: await getOrder(system, orderId),
+    payment: (await getPayment(system, orderId)).body,
+    reservation: (await getReservation(system, orderId)).body,
+    stock: await getStock(system),
+    analytics,
+  };
+}
+
+async function allEarlierOrders(system: SagaSystem, exclude: string[]): Promise<string[]> {
+  const { body } = await request<{ items: Array<{ orderId: string }> }>(system.url('order-service', '/orders?limit=100'));
+  return body.items.map((order) => order.orderId).filter((id) => !exclude.includes(id));
+}

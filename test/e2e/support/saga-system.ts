@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export type ServiceName = 'order-service' | 'payment-service' | 'inventory-service' | 'analytics-service';
+export const SERVICE_NAMES: ServiceName[] = ['order-service', 'payment-service', 'inventory-service', 'analytics-service'];
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+const START_TIMEOUT_MS = 60_000;
+
+export interface SystemOptions {
+  /** Environment for every service (failure rates, timeouts...). */
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * The four services as real processes (the compiled dist/ build) against the real
+ * broker, isolated from any other run by their own topic prefix, consumer groups,
+ * ports and data folder. Each service can be stopped, SIGKILLed and restarted.
+ */
+export class SagaSystem {
+  readonly prefix = `e2e-${randomUUID().slice(0, 8)}.`;
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'saga-e2e-'));
+  readonly brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+  private readonly ports = new Map<ServiceName, number>();
+  private readonly processes = new Map<ServiceName, ChildProcess>();
+
+  private constructor(private readonly options: SystemOptions) {}
+
+  static async start(options: SystemOptions = {}): Promise<SagaSystem> {
+    const system = new SagaSystem(options);
+    for (const name of SERVICE_NAMES) system.ports.set(name, await freePort());
+    await Promise.all(SERVICE_NAMES.map((name) => system.startService(name)));
+    return system;
+  }
+
+  url(service: ServiceName, path = ''): string {
+    return `http://127.0.0.1:${this.ports.get(service)}${path}`;
+  }
+
+  topic(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
+  async startService(name: ServiceName): Promise<void> {
+    const log = createWriteStream(this.logFile(name), { flags: 'a' });
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...this.options.env,
+        PORT: String(this.ports.get(name)),
+        DATA_DIR: this.dataDir,
+        KAFKA_BROKERS: this.brokers,
+        KAFKA_TOPIC_PREFIX: this.prefix,
+        NO_COLOR: '1',
+        NODE_OPTIONS: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.processes.set(name, child);
+    await this.waitHealthy(name, child);
+  }
+
+  /** Stops a service: SIGTERM is the orderly shutdown, SIGKILL a crash. */
+  async stopService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.processes.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill(signal);
+    await exited;
+    this.processes.delete(name);
+  }
+
+  async restartService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.stopService(name, signal);
+    await this.startService(name);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(SERVICE_NAMES.map((name) => this.stopService(name)));
+  }
+
+  logFile(name: ServiceName): string {
+    return join(this.dataDir, `${name}.log`);
+  }
+
+  log(name: ServiceName): string {
+    return readFileSync(this.logFile(name), 'utf8');
+  }
+
+  private async waitHealthy(name: ServiceName, child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; log: ${this.logFile(name)}\n${this.log(name)}`);
+      const healthy = await fetch(this.url(name, '/health')).then((response) => response.ok, () => false);
+      if (healthy) return;
+      await sleep(100);
+    }
+    throw new Error(`${name} did not become healthy in ${START_TIMEOUT_MS} ms; log: ${this.logFile(name)}`);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
