@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { join } from 'node:path';
 import { MessagingModule } from '#common';
 import { AnalyticsServiceConfig } from './analytics-service.config.js';
 import { AnalyticsEventsController } from './analytics/analytics-events.controller.js';
@@ -17,7 +16,7 @@ export class AnalyticsServiceModule {
       imports: [
         MessagingModule.forService({
           service: 'analytics-service',
-          databaseFile: join(config.DATA_DIR, 'analytics-service.db'),
+          dataDir: config.DATA_DIR,
           migrations: ANALYTICS_MIGRATIONS,
         }),
       ],

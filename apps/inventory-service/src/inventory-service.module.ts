@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { join } from 'node:path';
 import { MessagingModule } from '#common';
 import { InventoryServiceConfig } from './inventory-service.config.js';
 import { InventoryEventsController } from './inventory/inventory-events.controller.js';
@@ -16,7 +15,7 @@ export class InventoryServiceModule {
       imports: [
         MessagingModule.forService({
           service: 'inventory-service',
-          databaseFile: join(config.DATA_DIR, 'inventory-service.db'),
+          dataDir: config.DATA_DIR,
           migrations: INVENTORY_MIGRATIONS,
         }),
       ],

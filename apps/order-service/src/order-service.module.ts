@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { join } from 'node:path';
 import { MessagingModule } from '#common';
 import { OrderServiceConfig } from './order-service.config.js';
 import { OrderEventsController } from './orders/order-events.controller.js';
@@ -17,7 +16,7 @@ export class OrderServiceModule {
       imports: [
         MessagingModule.forService({
           service: 'order-service',
-          databaseFile: join(config.DATA_DIR, 'order-service.db'),
+          dataDir: config.DATA_DIR,
           migrations: ORDER_MIGRATIONS,
         }),
       ],

@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { join } from 'node:path';
 import { MessagingModule } from '#common';
 import { PaymentServiceConfig } from './payment-service.config.js';
 import { PaymentEventsController } from './payments/payment-events.controller.js';
@@ -16,7 +15,7 @@ export class PaymentServiceModule {
       imports: [
         MessagingModule.forService({
           service: 'payment-service',
-          databaseFile: join(config.DATA_DIR, 'payment-service.db'),
+          dataDir: config.DATA_DIR,
           migrations: PAYMENT_MIGRATIONS,
         }),
       ],

@@ -1,15 +1,14 @@
-import { Global, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { Inject } from '@nestjs/common';
+import { join } from 'node:path';
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { EventConsumer, KafkaRuntime, OutboxRelay } from '#kafka';
 import { DATABASE, openDatabase, type Db } from './database.js';
 import { HealthController } from './health.controller.js';
 import { OutboxStore, UnitOfWork } from './unit-of-work.js';
 
 export interface MessagingModuleOptions {
-  /** Service name: names its database file and its dead letters. */
+  /** Service name: names its database file (`<dataDir>/<service>.db`) and its dead letters. */
   readonly service: string;
-  /** SQLite file of the service. */
-  readonly databaseFile: string;
+  readonly dataDir: string;
   /** The service's schema migrations, oldest first. */
   readonly migrations: readonly string[];
 }
@@ -28,7 +27,7 @@ export class MessagingModule implements OnApplicationShutdown {
       module: MessagingModule,
       controllers: [HealthController],
       providers: [
-        { provide: DATABASE, useFactory: () => openDatabase(options.databaseFile, options.migrations) },
+        { provide: DATABASE, useFactory: () => openDatabase(join(options.dataDir, `${options.service}.db`), options.migrations) },
         KafkaRuntime,
         OutboxStore,
         { provide: OutboxRelay, useFactory: (store: OutboxStore) => new OutboxRelay(store), inject: [OutboxStore] },
