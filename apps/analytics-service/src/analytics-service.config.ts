@@ -9,4 +9,26 @@ export class AnalyticsServiceConfig extends ServiceConfig {
   @Min(100)
   @Max(3_600_000)
   REPORT_INTERVAL_MS: number = 10_000;
+
+  /** How long after its end an event-time window still accepts late events. */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  GRACE_PERIOD_MS: number = 5_000;
+
+  /** How often the state and the offsets it covers are saved (only when something changed). */
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  SNAPSHOT_INTERVAL_MS: number = 1_000;
+
+  /** An order not heard of for this long (event time) leaves the join/de-duplication state. */
+  @IsInt()
+  @Min(60_000)
+  ORDER_TRACKING_TTL_MS: number = 3_600_000;
+
+  /** Upper bound of the orders tracked at once: the memory bound of the join/de-duplication state. */
+  @IsInt()
+  @Min(100)
+  MAX_TRACKED_ORDERS: number = 100_000;
 }

@@ -7,6 +7,7 @@ import { ANALYTICS_MIGRATIONS } from './analytics/analytics.migrations.js';
 import { AnalyticsRepository } from './analytics/analytics.repository.js';
 import { AnalyticsService } from './analytics/analytics.service.js';
 import { ConsoleReporter } from './analytics/console-reporter.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
 
 @Module({})
 export class AnalyticsServiceModule {
@@ -20,7 +21,7 @@ export class AnalyticsServiceModule {
           migrations: ANALYTICS_MIGRATIONS,
         }),
       ],
-      controllers: [AnalyticsController, AnalyticsEventsController],
+      controllers: [AnalyticsController, AnalyticsEventsController, DashboardController],
       providers: [{ provide: AnalyticsServiceConfig, useValue: config }, AnalyticsRepository, AnalyticsService, ConsoleReporter],
     };
   }

@@ -7,4 +7,6 @@ await runService({
   group: 'ANALYTICS_SERVICE',
   config: AnalyticsServiceConfig,
   module: (config) => AnalyticsServiceModule.forRoot(config),
+  // The service commits the offsets its snapshots cover (see AnalyticsService).
+  autoCommit: false,
 });

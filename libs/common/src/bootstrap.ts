@@ -11,6 +11,8 @@ export interface ServiceDefinition<C extends ServiceConfig> {
   readonly group: ConsumerGroupKey;
   readonly config: new () => C;
   readonly module: (config: C) => DynamicModule;
+  /** False for a service that commits the offsets its saved state covers (analytics). */
+  readonly autoCommit?: boolean;
 }
 
 /** Largest accepted HTTP body; a larger one gets 413. */
@@ -36,6 +38,7 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
       clientId: definition.name,
       groupId: consumerGroups[definition.group],
       maxWaitMs: config.KAFKA_MAX_WAIT_MS,
+      autoCommit: definition.autoCommit,
     }),
     { inheritAppConfig: true },
   );
@@ -46,6 +49,8 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
     logger.error(`Kafka consumer stopped for good (${error.message}); exiting so a supervisor can restart it`);
     void stop('consumer crash', 1);
   });
+  // Lifecycle hooks (seeding, restoring state) run before the first message is consumed.
+  await app.init();
   await app.startAllMicroservices();
   kafka.started();
   const relay = app.get(OutboxRelay);

@@ -6,3 +6,4 @@ export * from './ensure-topics.js';
 export * from './kafka-runtime.js';
 export * from './outbox-relay.js';
 export * from './event-consumer.js';
+export * from './group-admin.js';

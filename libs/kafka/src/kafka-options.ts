@@ -9,6 +9,11 @@ export interface KafkaSettings {
   readonly groupId: string;
   /** How long the broker may hold an empty fetch. Small keeps the saga fast. */
   readonly maxWaitMs: number;
+  /**
+   * Commit offsets after each batch (default). A stateful consumer that saves its
+   * state with the offsets it covers turns this off and commits those offsets itself.
+   */
+  readonly autoCommit?: boolean;
 }
 
 export function brokerList(brokers: string): string[] {
@@ -39,6 +44,7 @@ export function kafkaMicroserviceOptions(settings: KafkaSettings): KafkaOptions 
         allowAutoTopicCreation: false,
       },
       subscribe: { fromBeginning: true },
+      run: { autoCommit: settings.autoCommit ?? true },
       producer: {
         createPartitioner: Partitioners.DefaultPartitioner,
         // The idempotent producer retries without limit (kafkajs's rule); the outbox keeps the rows meanwhile.

@@ -48,6 +48,12 @@ export class KafkaRuntime {
     await this.producer.sendBatch({ topicMessages: batch, acks: -1 });
   }
 
+  /** For consumers that commit themselves (`autoCommit: false`): offsets are the next ones to read. */
+  async commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void> {
+    if (!this.consumer) throw new Error('Kafka consumer is not connected yet');
+    await this.consumer.commitOffsets(offsets);
+  }
+
   /** Stops fetching; resolves once the message being handled (if any) is done. */
   async stopConsuming(): Promise<void> {
     await this.consumer?.stop();

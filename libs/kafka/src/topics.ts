@@ -20,7 +20,17 @@ export function topicOf(type: EventType): string {
   return topics[EVENT_DEFINITIONS[type].topic];
 }
 
+/** The topics that carry saga events (every topic but the dead-letter one). */
+export function eventTopics(): string[] {
+  return [...new Set(Object.values(EVENT_DEFINITIONS).map(({ topic }) => topics[topic]))];
+}
+
 /** Every topic the system uses, as created up front by the broker script and each service. */
 export function allTopics(): string[] {
   return Object.values(topics);
+}
+
+/** The group id on the broker: Nest's Kafka server appends `-server` to the configured one. */
+export function serverGroupId(group: ConsumerGroupKey): string {
+  return `${consumerGroups[group]}-server`;
 }

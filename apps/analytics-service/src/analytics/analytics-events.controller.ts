@@ -56,7 +56,9 @@ export class AnalyticsEventsController {
     return this.aggregate(value, context, 'OrderCancelled');
   }
 
-  private aggregate(value: unknown, context: KafkaContext, type: EventType) {
-    return this.consumer.consume(value, context, [type], (event) => this.analytics.apply(event));
+  private async aggregate(value: unknown, context: KafkaContext, type: EventType) {
+    const position = { topic: context.getTopic(), partition: context.getPartition(), offset: Number(context.getMessage().offset) };
+    await this.consumer.consume(value, context, [type], (event) => this.analytics.apply(event, position));
+    this.analytics.consumed(position);
   }
 }

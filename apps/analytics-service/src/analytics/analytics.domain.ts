@@ -1,8 +1,7 @@
 /**
- * Streaming aggregation as pure functions: each event becomes counter increments
- * (`countersFor`), and the figures users see are derived from the counters and the
- * per-second order counts (`buildReport`). Time windows use the event's own time
- * (occurredAt), not the time it arrived.
+ * Lifetime aggregation as pure functions: each event becomes counter increments
+ * (`countersFor`), and the totals users see are derived from the counters
+ * (`totalsReport`). The windowed figures live in stream/stream-aggregator.ts.
  */
 import type { SagaEvent } from '#kafka';
 
@@ -22,8 +21,6 @@ export const COUNTERS = {
   INVENTORY_RELEASED: 'inventory_released',
   INVENTORY_FAILED_PREFIX: 'inventory_failed:',
 } as const;
-
-export const MINUTES_REPORTED = 60;
 
 export function countersFor(event: SagaEvent): CounterDelta[] {
   switch (event.type) {
@@ -50,12 +47,7 @@ export function countersFor(event: SagaEvent): CounterDelta[] {
   }
 }
 
-/** The second (epoch seconds, event time) an order was created in, for the time windows. */
-export function orderSecond(event: SagaEvent): number | null {
-  return event.type === 'OrderCreated' ? Math.floor(Date.parse(event.occurredAt) / 1000) : null;
-}
-
-export interface AnalyticsReport {
+export interface TotalsReport {
   /** Sum of captured payments (gross, before refunds), in currency units. */
   readonly totalRevenue: number;
   /** Orders created. */
@@ -66,10 +58,8 @@ export interface AnalyticsReport {
   readonly failedOrders: number;
   /** successfulOrders / (successfulOrders + failedOrders), in percent, 1 decimal. */
   readonly successRate: number;
-  /** Orders created in each of the last 60 minutes (event time), oldest first; the last entry is the current minute. */
-  readonly ordersPerMinute: number[];
-  /** Orders created in the last 60 seconds (event time). */
-  readonly ordersLastMinute: number;
+  readonly completedOrders: number;
+  readonly cancelledOrders: number;
   readonly ordersInFlight: number;
   readonly paymentsFailed: number;
   readonly refunds: number;
@@ -78,16 +68,14 @@ export interface AnalyticsReport {
   readonly netRevenue: number;
   /** Inventory failures by reason code. */
   readonly inventoryFailures: Record<string, number>;
-  readonly generatedAt: string;
 }
 
-/** `ordersBySecond`: epoch second → orders created in it, for at least the last 60 minutes. */
-export function buildReport(counters: Counters, ordersBySecond: ReadonlyMap<number, number>, now: Date): AnalyticsReport {
+/** The lifetime figures, derived from the counters. */
+export function totalsReport(counters: Counters): TotalsReport {
   const count = (name: string) => counters[name] ?? 0;
   const completed = count(COUNTERS.ORDERS_COMPLETED);
   const cancelled = count(COUNTERS.ORDERS_CANCELLED);
   const finished = completed + cancelled;
-  const nowSecond = Math.floor(now.getTime() / 1000);
   const revenueCents = count(COUNTERS.REVENUE_CENTS);
   const refundedCents = count(COUNTERS.REFUNDED_CENTS);
   return {
@@ -96,20 +84,19 @@ export function buildReport(counters: Counters, ordersBySecond: ReadonlyMap<numb
     successfulOrders: completed,
     failedOrders: cancelled,
     successRate: finished === 0 ? 0 : Math.round((completed / finished) * 1000) / 10,
-    ordersPerMinute: perMinute(ordersBySecond, nowSecond),
-    ordersLastMinute: sumSeconds(ordersBySecond, nowSecond - 59, nowSecond),
+    completedOrders: completed,
+    cancelledOrders: cancelled,
     ordersInFlight: count(COUNTERS.ORDERS_CREATED) - finished,
     paymentsFailed: count(COUNTERS.PAYMENTS_FAILED),
     refunds: count(COUNTERS.REFUNDS),
     refundedAmount: refundedCents / 100,
     netRevenue: (revenueCents - refundedCents) / 100,
     inventoryFailures: inventoryFailures(counters),
-    generatedAt: now.toISOString(),
   };
 }
 
 /** The console report, in the shape users of the seed know. */
-export function formatReport(report: AnalyticsReport): string {
+export function formatReport(report: TotalsReport & { ordersLastMinute: number }): string {
   return [
     '📊 [STREAMING ANALYTICS]',
     `   Total Orders: ${report.orderCount}`,
@@ -119,20 +106,6 @@ export function formatReport(report: AnalyticsReport): string {
     `   Total Revenue: $${report.totalRevenue.toFixed(2)}`,
     `   Orders Last Minute: ${report.ordersLastMinute}`,
   ].join('\n');
-}
-
-function perMinute(ordersBySecond: ReadonlyMap<number, number>, nowSecond: number): number[] {
-  const currentMinuteStart = nowSecond - (nowSecond % 60);
-  return Array.from({ length: MINUTES_REPORTED }, (_, index) => {
-    const start = currentMinuteStart - (MINUTES_REPORTED - 1 - index) * 60;
-    return sumSeconds(ordersBySecond, start, start + 59);
-  });
-}
-
-function sumSeconds(ordersBySecond: ReadonlyMap<number, number>, from: number, to: number): number {
-  let sum = 0;
-  for (const [second, orders] of ordersBySecond) if (second >= from && second <= to) sum += orders;
-  return sum;
 }
 
 function inventoryFailures(counters: Counters): Record<string, number> {

@@ -10,4 +10,25 @@ export const ANALYTICS_MIGRATIONS: readonly string[] = [
     orders INTEGER NOT NULL
   );
   `,
+  // v2: the stream processor keeps its state in memory and saves snapshots with the
+  // offsets they cover. Without a snapshot it replays the topics, so v1's tables go.
+  `
+  DROP TABLE counters;
+  DROP TABLE orders_by_second;
+  CREATE TABLE snapshot (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    state    TEXT NOT NULL,
+    taken_at TEXT NOT NULL
+  );
+  CREATE TABLE snapshot_offsets (
+    topic       TEXT NOT NULL,
+    partition   INTEGER NOT NULL,
+    next_offset INTEGER NOT NULL,
+    PRIMARY KEY (topic, partition)
+  );
+  CREATE TABLE order_tracks (
+    order_id TEXT PRIMARY KEY,
+    track    TEXT NOT NULL
+  );
+  `,
 ];

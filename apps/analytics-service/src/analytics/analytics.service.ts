@@ -1,33 +1,143 @@
-import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '#common';
-import type { SagaEvent } from '#kafka';
-import { buildReport, countersFor, MINUTES_REPORTED, orderSecond, type AnalyticsReport } from './analytics.domain.js';
-import { AnalyticsRepository } from './analytics.repository.js';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Subject } from 'rxjs';
+import { eventTopics, GroupAdmin, KafkaRuntime, partitionKey, serverGroupId, type SagaEvent } from '#kafka';
+import { AnalyticsServiceConfig } from '../analytics-service.config.js';
+import { totalsReport, type TotalsReport } from './analytics.domain.js';
+import { AnalyticsRepository, type PartitionOffset } from './analytics.repository.js';
+import { StreamAggregator, type StreamFigures } from './stream/stream-aggregator.js';
 
-const WINDOW_SECONDS = MINUTES_REPORTED * 60;
+export interface EventPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
 
+export type AnalyticsReport = TotalsReport &
+  Omit<StreamFigures, 'counters' | 'trackedOrders'> & {
+    /** True until the backlog present at start-up has been read: figures are still growing. */
+    readonly catchingUp: boolean;
+    /** Events on the topics not read yet. */
+    readonly lag: number;
+    readonly generatedAt: string;
+  };
+
+const LAG_CHECK_MS = 1_000;
+
+/**
+ * The stream processor around the pure aggregator: exactly-once by offsets (an
+ * event at an offset the state already covers is skipped), snapshots of the state
+ * with those offsets, and a restart that resumes from the last snapshot: its cost
+ * grows with the events since that snapshot, not with the whole history.
+ */
 @Injectable()
-export class AnalyticsService {
+export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(AnalyticsService.name);
+  private readonly aggregator: StreamAggregator;
+  private readonly groupAdmin: GroupAdmin;
+  /** `topic:partition` → the first offset the state does not include. */
+  private readonly next = new Map<string, PartitionOffset>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private dirty = false;
+  private catchingUp = true;
+  private lag = 0;
+  /** Emits whenever the figures changed. */
+  readonly changes = new Subject<void>();
+
   constructor(
-    private readonly analytics: AnalyticsRepository,
-    private readonly unitOfWork: UnitOfWork,
-  ) {}
-
-  /** Folds one event into the aggregates, exactly once even if Kafka redelivers it. */
-  apply(event: SagaEvent): void {
-    this.unitOfWork.applyOnce(event, () => {
-      this.analytics.increment(countersFor(event));
-      const second = orderSecond(event);
-      if (second !== null) this.analytics.countOrderAt(second);
+    private readonly repository: AnalyticsRepository,
+    private readonly kafka: KafkaRuntime,
+    private readonly config: AnalyticsServiceConfig,
+  ) {
+    this.aggregator = new StreamAggregator({
+      graceMs: config.GRACE_PERIOD_MS,
+      orderTtlMs: config.ORDER_TRACKING_TTL_MS,
+      maxTrackedOrders: config.MAX_TRACKED_ORDERS,
     });
+    this.groupAdmin = new GroupAdmin(config.KAFKA_BROKERS);
   }
 
-  report(now = new Date()): AnalyticsReport {
-    const windowStart = Math.floor(now.getTime() / 1000) - WINDOW_SECONDS;
-    return buildReport(this.analytics.counters(), this.analytics.ordersBySecondSince(windowStart), now);
+  async onModuleInit(): Promise<void> {
+    const saved = this.repository.load();
+    if (saved) {
+      this.aggregator.restore(saved.aggregate, saved.orders);
+      for (const offset of saved.offsets) this.next.set(partitionKey(offset.topic, offset.partition), offset);
+      this.logger.log(`restored the snapshot: ${saved.aggregate.eventsProcessed} events, ${saved.orders.length} tracked orders`);
+    } else {
+      // No state (first start, or the data folder was wiped): rebuild it from the topics.
+      await this.groupAdmin.forgetOffsets(serverGroupId('ANALYTICS_SERVICE'), eventTopics());
+    }
+    await this.checkLag();
+    this.every(this.config.SNAPSHOT_INTERVAL_MS, () => this.snapshot());
+    this.every(LAG_CHECK_MS, () => this.checkLag());
+    this.every(1_000, () => this.aggregator.expire(this.wallClock()));
   }
 
-  pruneWindows(now = new Date()): void {
-    this.analytics.pruneBefore(Math.floor(now.getTime() / 1000) - WINDOW_SECONDS - 60);
+  async onModuleDestroy(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await this.snapshot();
+    await this.groupAdmin.close();
+  }
+
+  /** Folds in one consumed event, unless the state already covers its offset. */
+  apply(event: SagaEvent, position: EventPosition): void {
+    if (this.covers(position)) return;
+    this.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition));
+    this.consumed(position);
+    this.changes.next();
+  }
+
+  /** Every message read moves the position on, also one that was dead-lettered instead of applied. */
+  consumed(position: EventPosition): void {
+    if (this.covers(position)) return;
+    this.next.set(partitionKey(position.topic, position.partition), { topic: position.topic, partition: position.partition, next: position.offset + 1 });
+    this.dirty = true;
+  }
+
+  private covers(position: EventPosition): boolean {
+    return position.offset < (this.next.get(partitionKey(position.topic, position.partition))?.next ?? 0);
+  }
+
+  report(now = Date.now()): AnalyticsReport {
+    const { counters, trackedOrders, ...figures } = this.aggregator.report(now, !this.catchingUp);
+    void trackedOrders;
+    return { ...totalsReport(counters), ...figures, catchingUp: this.catchingUp, lag: this.lag, generatedAt: new Date(now).toISOString() };
+  }
+
+  /** Saves the state with the offsets it covers, then tells Kafka where to resume. */
+  async snapshot(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const offsets = [...this.next.values()];
+    this.repository.save(this.aggregator.snapshot(), this.aggregator.takeOrderChanges(), offsets);
+    try {
+      await this.kafka.commitOffsets(offsets.map(({ topic, partition, next }) => ({ topic, partition, offset: String(next) })));
+    } catch (error) {
+      // Harmless: Kafka then resumes earlier, and the offsets the snapshot covers are skipped.
+      this.logger.debug(`committing offsets failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** The wall clock may close windows only once the backlog has been read. */
+  private wallClock(): number | null {
+    return this.catchingUp ? null : Date.now();
+  }
+
+  private async checkLag(): Promise<void> {
+    try {
+      const ends = await this.groupAdmin.endOffsets(eventTopics());
+      let lag = 0;
+      for (const [key, { low, high }] of ends) lag += Math.max(0, high - Math.max(low, this.next.get(key)?.next ?? 0));
+      this.lag = lag;
+      if (this.catchingUp && lag === 0) {
+        this.catchingUp = false;
+        this.changes.next();
+      }
+    } catch (error) {
+      this.logger.warn(`measuring the consumer lag failed: ${(error as Error).message}`);
+    }
+  }
+
+  private every(ms: number, task: () => unknown): void {
+    this.timers.push(setInterval(() => void task(), ms));
   }
 }

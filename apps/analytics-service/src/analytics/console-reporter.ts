@@ -3,7 +3,7 @@ import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { formatReport } from './analytics.domain.js';
 import { AnalyticsService } from './analytics.service.js';
 
-/** Prints the report every REPORT_INTERVAL_MS (10 s by default) and drops expired windows. */
+/** Prints the report every REPORT_INTERVAL_MS (10 s by default). */
 @Injectable()
 export class ConsoleReporter implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('StreamingAnalytics');
@@ -23,7 +23,6 @@ export class ConsoleReporter implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private tick(): void {
-    this.analytics.pruneWindows();
     this.logger.log(`\n${formatReport(this.analytics.report())}`);
   }
 }

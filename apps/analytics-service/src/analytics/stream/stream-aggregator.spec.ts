@@ -1,0 +1,136 @@
+import { createEvent, type EventType, type PayloadOf, type SagaEvent } from '#kafka';
+import { ITEMS } from '#kafka/testing';
+import { StreamAggregator, type StreamSettings } from './stream-aggregator.js';
+
+const SETTINGS: StreamSettings = { graceMs: 5_000, orderTtlMs: 3_600_000, maxTrackedOrders: 1_000 };
+const T0 = Date.parse('2026-11-25T10:00:00.000Z');
+
+/** An event of order `n` that happened `atMs` after T0. */
+function event<T extends EventType>(n: number, type: T, atMs: number, payload: Omit<PayloadOf<T>, 'orderId'>): SagaEvent {
+  const orderId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  return createEvent(type, { ...payload, orderId } as PayloadOf<T>, { correlationId: orderId, causationId: null, occurredAt: new Date(T0 + atMs) }) as SagaEvent;
+}
+const created = (n: number, atMs: number) => event(n, 'OrderCreated', atMs, { userId: 'u', items: ITEMS, totalCents: 6000 });
+const completed = (n: number, atMs: number) => event(n, 'OrderCompleted', atMs, { totalCents: 6000 });
+const paid = (n: number, atMs: number) => event(n, 'PaymentCompleted', atMs, { paymentId: '00000000-0000-4000-8000-000000000000', amountCents: 6000, items: ITEMS });
+
+describe('StreamAggregator', () => {
+  it('counts events in the minute of their event time, whatever the order they arrive in', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.apply(created(1, 61_000), null);
+    stream.apply(created(2, 5_000), null); // arrives after a later event, window still open
+    stream.apply(created(3, 62_000), null);
+
+    const perMinute = stream.report(T0 + 62_000, false).ordersPerMinute;
+    expect(perMinute.slice(-2)).toEqual([1, 2]);
+  });
+
+  it('accepts a late event within the grace period and drops a later one into lateEventsDropped', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.apply(created(1, 64_000), null); // stream time 1:04: minute 0 closes at 1:05 (end 1:00 + 5 s grace)
+    expect(stream.apply(created(2, 59_000), null)).toBe(true);
+    stream.apply(created(3, 66_000), null); // stream time 1:06: minute 0 is closed now
+    stream.apply(created(4, 30_000), null);
+
+    const report = stream.report(T0 + 66_000, false);
+    expect(report.ordersPerMinute.slice(-2)).toEqual([1, 2]);
+    expect(report.lateEventsDropped).toBe(1);
+    expect(report.counters.orders_created).toBe(4); // the lifetime total still counts it
+  });
+
+  it('closes windows on wall-clock time when the stream is quiet, but not while replaying a backlog', () => {
+    const replaying = new StreamAggregator(SETTINGS);
+    replaying.apply(created(1, 1_000), null);
+    replaying.apply(created(2, 2_000), null);
+    expect(replaying.apply(created(3, 3_000), null)).toBe(true);
+    expect(replaying.report(T0 + 10_000, false).lateEventsDropped).toBe(0);
+
+    const live = new StreamAggregator(SETTINGS);
+    live.apply(created(1, 1_000), T0 + 1_000);
+    live.apply(created(2, 2_000), T0 + 70_000); // wall clock 1:10: minute 0 closed at 1:05
+    const report = live.report(T0 + 70_000, true);
+    expect(report.lateEventsDropped).toBe(1);
+    expect(report.ordersPerMinute.slice(-2)).toEqual([1, 0]);
+  });
+
+  it('drops nothing when a replay reads one partition after another', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    for (let n = 0; n < 10; n++) stream.apply(created(n, n * 30_000), null, 'p0'); // 0:00 .. 4:30
+    for (let n = 10; n < 20; n++) stream.apply(created(n, (n - 10) * 30_000 + 1_000), null, 'p1'); // far behind p0
+
+    const report = stream.report(T0 + 300_000, false);
+    expect(report.lateEventsDropped).toBe(0);
+    expect(report.ordersPerMinute.slice(-6)).toEqual([4, 4, 4, 4, 4, 0]); // the last entry is the current minute, 5:00
+  });
+
+  it('marks an hourly window final once it closed', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.apply(created(1, 1_000), T0 + 1_000);
+    stream.apply(paid(1, 2_000), T0 + 2_000);
+
+    const during = stream.report(T0 + 30 * 60_000, true).hourlyTotals.at(-1)!;
+    expect(during).toMatchObject({ start: new Date(T0).toISOString(), orders: 1, revenue: 60, final: false });
+    const after = stream.report(T0 + 3_600_000 + 5_000, true).hourlyTotals.at(-2)!;
+    expect(after).toMatchObject({ start: new Date(T0).toISOString(), orders: 1, final: true });
+  });
+
+  it('counts the orders of the last 60 seconds as a sliding window', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    for (const [n, at] of [[1, 10_000], [2, 50_000], [3, 75_000], [4, 95_000]]) stream.apply(created(n, at), null);
+    expect(stream.report(T0 + 95_000, false).ordersLastMinute).toBe(3); // 0:36..1:35
+    expect(stream.report(T0 + 111_000, false).ordersLastMinute).toBe(2);
+  });
+
+  it('counts an event once even when a second copy arrives with another event id', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    expect(stream.apply(created(1, 1_000), null)).toBe(true);
+    expect(stream.apply(created(1, 1_000), null)).toBe(false);
+    const report = stream.report(T0 + 2_000, false);
+    expect(report.counters.orders_created).toBe(1);
+    expect(report.eventsProcessed).toBe(1);
+  });
+
+  it('joins creation and outcome into saga durations, in either arrival order', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.apply(created(1, 0), null);
+    stream.apply(completed(1, 40), null);
+    stream.apply(completed(2, 1_100), null); // the outcome arrives first
+    stream.apply(created(2, 1_000), null);
+    stream.apply(created(3, 2_000), null); // still in flight
+
+    const durations = stream.report(T0 + 3_000, false).sagaDurationMs;
+    expect(durations.count).toBe(2);
+    expect(durations.p50).toBeGreaterThanOrEqual(40);
+    expect(durations.p50).toBeLessThanOrEqual(42);
+    expect(durations.p99).toBeGreaterThanOrEqual(100);
+    expect(durations.p99).toBeLessThanOrEqual(105);
+  });
+
+  it('gives the same figures after a snapshot and restore, and goes on from there', () => {
+    const original = new StreamAggregator(SETTINGS);
+    for (let n = 0; n < 50; n++) {
+      original.apply(created(n, n * 1_000), null);
+      if (n % 3 === 0) original.apply(completed(n, n * 1_000 + 30), null);
+    }
+    const restored = new StreamAggregator(SETTINGS);
+    restored.restore(JSON.parse(JSON.stringify(original.snapshot())), original.takeOrderChanges().changed);
+
+    expect(restored.report(T0 + 50_000, false)).toEqual(original.report(T0 + 50_000, false));
+    original.apply(completed(1, 51_000), null);
+    restored.apply(completed(1, 51_000), null);
+    expect(restored.apply(created(0, 0), null)).toBe(false); // its de-duplication state came back too
+    expect(restored.report(T0 + 52_000, false)).toEqual(original.report(T0 + 52_000, false));
+  });
+
+  it('keeps its memory bounded: old windows and the oldest order tracks are dropped', () => {
+    const stream = new StreamAggregator({ ...SETTINGS, maxTrackedOrders: 100 });
+    for (let n = 0; n < 5_000; n++) stream.apply(created(n, n * 10_000), null); // ~14 hours of orders
+    stream.expire(null);
+
+    const report = stream.report(T0 + 5_000 * 10_000, false);
+    expect(report.trackedOrders).toBe(100);
+    expect(stream.snapshot().minutes.length).toBeLessThanOrEqual(62);
+    expect(stream.snapshot().hours.length).toBeLessThanOrEqual(26);
+    expect(stream.takeOrderChanges().forgotten.length).toBe(4_900);
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * The analytics stream processor's state and logic, with no Kafka, Nest or clock
+ * of its own: events go in with `apply`, figures come out with `report`, and the
+ * caller says what time it is. Deterministic, so a replay gives the same figures.
+ *
+ * - Lifetime totals count every event exactly once (`countersFor`).
+ * - Windowed figures use event time (occurredAt): tumbling 1-minute and 1-hour
+ *   windows, and a sliding "last 60 seconds" built from 1-second windows.
+ * - Windows close on the watermark: the oldest of the newest event times seen on
+ *   each partition (a replay reads partitions one after another, so the newest
+ *   event overall would close windows that other partitions still feed), and on
+ *   the wall clock once the backlog has been read.
+ * - An event whose 1-minute window has closed (window end + grace period passed)
+ *   is late: it still counts in the lifetime totals, but not in any window, and
+ *   `lateEventsDropped` says how many such events there were.
+ * - Each order's events are tracked (bounded, oldest forgotten first) to join
+ *   OrderCreated with the order's outcome (saga duration) and to drop a second copy
+ *   of an event an order already had, whatever its event id.
+ */
+import type { SagaEvent } from '#kafka';
+import { countersFor, type Counters } from '../analytics.domain.js';
+import { DurationHistogram, type DurationSummary } from './duration-histogram.js';
+import { TumblingWindows } from './tumbling-windows.js';
+
+export interface StreamSettings {
+  /** How long after its end a window still accepts late events. */
+  readonly graceMs: number;
+  /** An order not heard of for this long (event time) is forgotten. */
+  readonly orderTtlMs: number;
+  /** At most this many orders are tracked at once. */
+  readonly maxTrackedOrders: number;
+}
+
+export interface WindowFigures {
+  orders: number;
+  completed: number;
+  cancelled: number;
+  revenueCents: number;
+  refundedCents: number;
+}
+
+export interface OrderTrack {
+  createdAt: number | null;
+  finishedAt: number | null;
+  /** One bit per event type the order has had. */
+  seen: number;
+  lastEventAt: number;
+}
+
+export interface WindowReport {
+  readonly start: string;
+  readonly orders: number;
+  readonly completed: number;
+  readonly cancelled: number;
+  readonly revenue: number;
+  /** Closed: no event can change it any more. */
+  readonly final: boolean;
+}
+
+export interface StreamFigures {
+  readonly counters: Counters;
+  readonly ordersPerMinute: number[];
+  readonly ordersLastMinute: number;
+  readonly hourlyTotals: WindowReport[];
+  readonly sagaDurationMs: DurationSummary;
+  readonly lateEventsDropped: number;
+  readonly gracePeriodMs: number;
+  readonly eventsProcessed: number;
+  readonly trackedOrders: number;
+}
+
+/** What a snapshot holds: everything but the order tracks, which are saved incrementally. */
+export interface AggregateSnapshot {
+  counters: Record<string, number>;
+  minutes: Array<[number, WindowFigures]>;
+  hours: Array<[number, WindowFigures]>;
+  seconds: Array<[number, number]>;
+  durations: Array<[number, number]>;
+  streamTime: number;
+  partitionTimes: Array<[string, number]>;
+  lateEventsDropped: number;
+  eventsProcessed: number;
+}
+
+export const MINUTES_REPORTED = 60;
+export const HOURS_REPORTED = 24;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const EVENT_BITS: Record<SagaEvent['type'], number> = {
+  OrderCreated: 1,
+  PaymentCompleted: 2,
+  PaymentFailed: 4,
+  PaymentRefunded: 8,
+  InventoryReserved: 16,
+  InventoryFailed: 32,
+  InventoryReleased: 64,
+  OrderCompleted: 128,
+  OrderCancelled: 256,
+};
+
+const emptyFigures = (): WindowFigures => ({ orders: 0, completed: 0, cancelled: 0, revenueCents: 0, refundedCents: 0 });
+
+export class StreamAggregator {
+  private counters: Record<string, number> = {};
+  private readonly minutes: TumblingWindows<WindowFigures>;
+  private readonly hours: TumblingWindows<WindowFigures>;
+  /** Orders created per second, for the sliding last-60-seconds count. */
+  private readonly seconds = new TumblingWindows<{ orders: number }>(1000, MINUTE, MINUTE, () => ({ orders: 0 }));
+  private readonly durations = new DurationHistogram();
+  private readonly orders = new Map<string, OrderTrack>();
+  private readonly changedOrders = new Set<string>();
+  private readonly forgottenOrders = new Set<string>();
+  /** The newest event time seen overall: ages the order tracks. */
+  private streamTime = 0;
+  /** The newest event time seen on each partition: the watermark is their minimum. */
+  private readonly partitionTimes = new Map<string, number>();
+  private lateEventsDropped = 0;
+  private eventsProcessed = 0;
+
+  constructor(private readonly settings: StreamSettings) {
+    this.minutes = new TumblingWindows(MINUTE, settings.graceMs, MINUTES_REPORTED * MINUTE, emptyFigures);
+    this.hours = new TumblingWindows(HOUR, settings.graceMs, HOURS_REPORTED * HOUR, emptyFigures);
+  }
+
+  /**
+   * Folds one event in. `wallClock` is the current time when the stream is caught
+   * up (windows then close on wall-clock time too), or null while replaying a
+   * backlog, when only event time may close a window.
+   * `source` names the partition the event came from.
+   * Returns false for a copy of an event the order already had.
+   */
+  apply(event: SagaEvent, wallClock: number | null, source = 'default'): boolean {
+    const at = Date.parse(event.occurredAt);
+    const track = this.track(event.correlationId, at);
+    const bit = EVENT_BITS[event.type];
+    if (track.seen & bit) return false;
+    track.seen |= bit;
+    this.changedOrders.add(event.correlationId);
+
+    for (const [name, delta] of countersFor(event)) this.counters[name] = (this.counters[name] ?? 0) + delta;
+    // A partition's first event sets its time before the check: nothing is known to be later on it yet.
+    this.partitionTimes.set(source, Math.max(this.partitionTimes.get(source) ?? at, at));
+    this.addToWindows(event, at, this.clock(wallClock));
+    this.joinDuration(track, event, at);
+    this.streamTime = Math.max(this.streamTime, at);
+    this.eventsProcessed++;
+    return true;
+  }
+
+  /** Drops windows and order tracks that no report needs any more. */
+  expire(wallClock: number | null): void {
+    const clock = this.clock(wallClock);
+    this.minutes.expire(clock);
+    this.hours.expire(clock);
+    this.seconds.expire(clock);
+    for (const [orderId, track] of this.orders) {
+      if (this.orders.size <= this.settings.maxTrackedOrders && track.lastEventAt >= this.streamTime - this.settings.orderTtlMs) break;
+      this.forget(orderId);
+    }
+  }
+
+  report(now: number, wallClockCloses: boolean): StreamFigures {
+    const clock = this.clock(wallClockCloses ? now : null);
+    return {
+      counters: { ...this.counters },
+      ordersPerMinute: this.minutes.last(MINUTES_REPORTED, now).map(({ value }) => value.orders),
+      ordersLastMinute: this.seconds.last(60, now).reduce((sum, { value }) => sum + value.orders, 0),
+      hourlyTotals: this.hours.last(HOURS_REPORTED, now).map(({ start, value }) => ({
+        start: new Date(start).toISOString(),
+        orders: value.orders,
+        completed: value.completed,
+        cancelled: value.cancelled,
+        revenue: value.revenueCents / 100,
+        final: this.hours.isClosed(start, clock),
+      })),
+      sagaDurationMs: this.durations.summary(),
+      lateEventsDropped: this.lateEventsDropped,
+      gracePeriodMs: this.settings.graceMs,
+      eventsProcessed: this.eventsProcessed,
+      trackedOrders: this.orders.size,
+    };
+  }
+
+  snapshot(): AggregateSnapshot {
+    return {
+      counters: { ...this.counters },
+      minutes: this.minutes.toJSON(),
+      hours: this.hours.toJSON(),
+      seconds: this.seconds.toJSON().map(([start, { orders }]) => [start, orders]),
+      durations: this.durations.toJSON(),
+      streamTime: this.streamTime,
+      partitionTimes: [...this.partitionTimes],
+      lateEventsDropped: this.lateEventsDropped,
+      eventsProcessed: this.eventsProcessed,
+    };
+  }
+
+  /** Order tracks changed and forgotten since the last call: what a snapshot must write. */
+  takeOrderChanges(): { changed: Array<[string, OrderTrack]>; forgotten: string[] } {
+    const changed = [...this.changedOrders].flatMap((id) => {
+      const track = this.orders.get(id);
+      return track ? [[id, { ...track }] as [string, OrderTrack]] : [];
+    });
+    const forgotten = [...this.forgottenOrders];
+    this.changedOrders.clear();
+    this.forgottenOrders.clear();
+    return { changed, forgotten };
+  }
+
+  restore(snapshot: AggregateSnapshot, orders: Array<[string, OrderTrack]>): void {
+    this.counters = { ...snapshot.counters };
+    this.minutes.restore(snapshot.minutes);
+    this.hours.restore(snapshot.hours);
+    this.seconds.restore(snapshot.seconds.map(([start, count]) => [start, { orders: count }]));
+    this.durations.restore(snapshot.durations);
+    this.streamTime = snapshot.streamTime;
+    this.partitionTimes.clear();
+    for (const [source, time] of snapshot.partitionTimes) this.partitionTimes.set(source, time);
+    this.lateEventsDropped = snapshot.lateEventsDropped;
+    this.eventsProcessed = snapshot.eventsProcessed;
+    this.orders.clear();
+    for (const [id, track] of [...orders].sort((a, b) => a[1].lastEventAt - b[1].lastEventAt)) this.orders.set(id, track);
+  }
+
+  /** The time windows close on: the watermark, or the wall clock when it is later and may be used. */
+  private clock(wallClock: number | null): number {
+    let watermark = Infinity;
+    for (const time of this.partitionTimes.values()) watermark = Math.min(watermark, time);
+    if (watermark === Infinity) watermark = 0;
+    return wallClock === null ? watermark : Math.max(watermark, wallClock);
+  }
+
+  private addToWindows(event: SagaEvent, at: number, clock: number): void {
+    const update = windowUpdate(event);
+    if (!update) return;
+    if (this.minutes.isClosed(at, clock)) {
+      this.lateEventsDropped++;
+      return;
+    }
+    this.minutes.add(at, clock, update);
+    this.hours.add(at, clock, update);
+    if (event.type === 'OrderCreated') this.seconds.add(at, clock, (second) => second.orders++);
+  }
+
+  private joinDuration(track: OrderTrack, event: SagaEvent, at: number): void {
+    if (event.type === 'OrderCreated') track.createdAt = at;
+    else if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled') track.finishedAt = at;
+    else return;
+    if (track.createdAt !== null && track.finishedAt !== null) this.durations.record(track.finishedAt - track.createdAt);
+  }
+
+  /** The order's track, moved to the back of the map (most recently heard of). */
+  private track(orderId: string, at: number): OrderTrack {
+    const track = this.orders.get(orderId) ?? { createdAt: null, finishedAt: null, seen: 0, lastEventAt: at };
+    track.lastEventAt = Math.max(track.lastEventAt, at);
+    this.orders.delete(orderId);
+    this.orders.set(orderId, track);
+    this.forgottenOrders.delete(orderId);
+    return track;
+  }
+
+  private forget(orderId: string): void {
+    this.orders.delete(orderId);
+    this.changedOrders.delete(orderId);
+    this.forgottenOrders.add(orderId);
+  }
+}
+
+/** How an event changes the windowed figures, if it does. */
+function windowUpdate(event: SagaEvent): ((window: WindowFigures) => void) | null {
+  switch (event.type) {
+    case 'OrderCreated':
+      return (window) => window.orders++;
+    case 'OrderCompleted':
+      return (window) => window.completed++;
+    case 'OrderCancelled':
+      return (window) => window.cancelled++;
+    case 'PaymentCompleted':
+      return (window) => (window.revenueCents += event.payload.amountCents);
+    case 'PaymentRefunded':
+      return (window) => (window.refundedCents += event.payload.amountCents);
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Tumbling event-time windows (fixed size, no overlap) keyed by their start time.
+ * A window accepts events until it closes: at its end plus the grace period, measured
+ * on the stream's clock (the later of the newest event time seen and the wall clock,
+ * so that a quiet stream still closes its windows). Windows older than `retainMs`
+ * are dropped, so memory stays flat however long the stream runs.
+ */
+export class TumblingWindows<V> {
+  private readonly windows = new Map<number, V>();
+
+  constructor(
+    readonly sizeMs: number,
+    private readonly graceMs: number,
+    private readonly retainMs: number,
+    private readonly empty: () => V,
+  ) {}
+
+  startOf(time: number): number {
+    return time - (time % this.sizeMs);
+  }
+
+  /** Whether the window holding `eventTime` has closed at `clock`. */
+  isClosed(eventTime: number, clock: number): boolean {
+    return this.startOf(eventTime) + this.sizeMs + this.graceMs <= clock;
+  }
+
+  /** Adds to the window of `eventTime`; false (nothing changed) if that window already closed. */
+  add(eventTime: number, clock: number, update: (window: V) => void): boolean {
+    if (this.isClosed(eventTime, clock)) return false;
+    const start = this.startOf(eventTime);
+    let window = this.windows.get(start);
+    if (!window) {
+      window = this.empty();
+      this.windows.set(start, window);
+    }
+    update(window);
+    return true;
+  }
+
+  get(start: number): V | undefined {
+    return this.windows.get(start);
+  }
+
+  /** The `count` windows ending with the one that holds `time`, oldest first (empty ones included). */
+  last(count: number, time: number): Array<{ start: number; value: V }> {
+    const newest = this.startOf(time);
+    return Array.from({ length: count }, (_, index) => {
+      const start = newest - (count - 1 - index) * this.sizeMs;
+      return { start, value: this.windows.get(start) ?? this.empty() };
+    });
+  }
+
+  /** Forgets windows that ended more than `retainMs` before `clock`. */
+  expire(clock: number): void {
+    for (const start of this.windows.keys()) {
+      if (start + this.sizeMs + this.retainMs < clock) this.windows.delete(start);
+    }
+  }
+
+  get size(): number {
+    return this.windows.size;
+  }
+
+  toJSON(): Array<[number, V]> {
+    return [...this.windows];
+  }
+
+  restore(entries: Array<[number, V]>): void {
+    this.windows.clear();
+    for (const [start, value] of entries) this.windows.set(start, value);
+  }
+}

@@ -1,0 +1,61 @@
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { brokerList } from './kafka-options.js';
+
+const RESET_TIMEOUT_MS = 30_000;
+
+/** What a stateful consumer asks of the cluster about its own group: where it is, and where the topics end. */
+export class GroupAdmin {
+  private readonly admin: Admin;
+  private connected: Promise<void> | null = null;
+
+  constructor(brokers: string) {
+    this.admin = new Kafka({ clientId: 'group-admin', brokers: brokerList(brokers), logLevel: logLevel.NOTHING }).admin();
+  }
+
+  /**
+   * Makes the group forget its committed offsets (by deleting the group), so that
+   * its next run reads every topic from the beginning. Nothing to do if it has none;
+   * otherwise waits for the members of a crashed run to leave the group first.
+   */
+  async forgetOffsets(groupId: string, topics: string[]): Promise<void> {
+    await this.connect();
+    const committed = await this.admin.fetchOffsets({ groupId, topics });
+    if (committed.every(({ partitions }) => partitions.every(({ offset }) => Number(offset) < 0))) return;
+    const deadline = Date.now() + RESET_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await this.admin.deleteGroups([groupId]);
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  /** The next offset to be written on each partition of the topics: `topic:partition` → offset. */
+  async endOffsets(topics: string[]): Promise<Map<string, { low: number; high: number }>> {
+    await this.connect();
+    const ends = new Map<string, { low: number; high: number }>();
+    for (const topic of topics) {
+      for (const { partition, low, high } of await this.admin.fetchTopicOffsets(topic)) {
+        ends.set(partitionKey(topic, partition), { low: Number(low), high: Number(high) });
+      }
+    }
+    return ends;
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.admin.disconnect();
+    this.connected = null;
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= this.admin.connect();
+    return this.connected;
+  }
+}
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
