@@ -182,7 +182,7 @@
     const latency = snapshot.sagaDurationMs ?? {};
     const series = {
       successRate: [snapshot.successRate],
-      revenue: [snapshot.netRevenue, snapshot.totalRevenue],
+      revenue: [snapshot.totalRevenue, snapshot.netRevenue],
       sagaLatency: [latency.p50, latency.p95, latency.p99],
     };
     for (const [name, values] of Object.entries(series)) {

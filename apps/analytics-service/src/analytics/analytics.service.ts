@@ -13,7 +13,7 @@ export interface EventPosition {
 }
 
 export type AnalyticsReport = TotalsReport &
-  Omit<StreamFigures, 'counters' | 'trackedOrders'> & {
+  Omit<StreamFigures, 'counters'> & {
     /** True until the backlog present at start-up has been read: figures are still growing. */
     readonly catchingUp: boolean;
     /** Events on the topics not read yet. */
@@ -39,6 +39,8 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   private readonly timers: NodeJS.Timeout[] = [];
   private dirty = false;
   private catchingUp = true;
+  /** Nothing was left to read at the last lag check: the wall clock may close windows. */
+  private caughtUpNow = false;
   private lag = 0;
   /** Emits whenever the figures changed. */
   readonly changes = new Subject<void>();
@@ -98,8 +100,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   }
 
   report(now = Date.now()): AnalyticsReport {
-    const { counters, trackedOrders, ...figures } = this.aggregator.report(now, !this.catchingUp);
-    void trackedOrders;
+    const { counters, ...figures } = this.aggregator.report(now, this.caughtUpNow);
     return { ...totalsReport(counters), ...figures, catchingUp: this.catchingUp, lag: this.lag, generatedAt: new Date(now).toISOString() };
   }
 
@@ -117,9 +118,13 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** The wall clock may close windows only once the backlog has been read. */
+  /**
+   * The wall clock may close windows only while nothing is left to read: a quiet
+   * stream then still gets final figures, while a backlog (after a restart, or under
+   * load) is windowed by its own event times and not dropped as late.
+   */
   private wallClock(): number | null {
-    return this.catchingUp ? null : Date.now();
+    return this.caughtUpNow ? Date.now() : null;
   }
 
   private async checkLag(): Promise<void> {
@@ -128,6 +133,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
       let lag = 0;
       for (const [key, { low, high }] of ends) lag += Math.max(0, high - Math.max(low, this.next.get(key)?.next ?? 0));
       this.lag = lag;
+      this.caughtUpNow = lag === 0;
       if (this.catchingUp && lag === 0) {
         this.catchingUp = false;
         this.changes.next();

@@ -256,6 +256,7 @@ export class StreamAggregator {
     this.orders.delete(orderId);
     this.orders.set(orderId, track);
     this.forgottenOrders.delete(orderId);
+    if (this.orders.size > this.settings.maxTrackedOrders) this.forget(this.orders.keys().next().value!);
     return track;
   }
 
