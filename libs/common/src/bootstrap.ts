@@ -49,14 +49,14 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
     logger.error(`Kafka consumer stopped for good (${error.message}); exiting so a supervisor can restart it`);
     void stop('consumer crash', 1);
   });
-  // Lifecycle hooks (seeding, restoring state) run before the first message is consumed.
+  // Lifecycle hooks (seeding, restoring state) run before the first message is consumed,
+  // and HTTP answers from then on: /health says 503 until the consumer has joined its group.
   await app.init();
+  await app.listen(config.PORT);
   await app.startAllMicroservices();
   kafka.started();
   const relay = app.get(OutboxRelay);
   kafka.onProducerReady(() => relay.start((batch) => kafka.send(batch)));
-
-  await app.listen(config.PORT);
   logger.log(`listening on :${config.PORT}, consuming as group ${consumerGroups[definition.group]}, data in ${config.DATA_DIR}`);
   // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (terminal + concurrently); the second must not kill us mid-shutdown.
   process.on('SIGINT', () => void stop('SIGINT', 0));
