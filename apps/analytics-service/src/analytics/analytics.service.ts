@@ -64,6 +64,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
       this.aggregator.restore(saved.aggregate, saved.orders);
       for (const offset of saved.offsets) this.next.set(partitionKey(offset.topic, offset.partition), offset);
       this.logger.log(`restored the snapshot: ${saved.aggregate.eventsProcessed} events, ${saved.orders.length} tracked orders`);
+      await this.warnIfTopicsWereRecreated();
     } else {
       // No state (first start, or the data folder was wiped): rebuild it from the topics.
       await this.groupAdmin.forgetOffsets(serverGroupId('ANALYTICS_SERVICE'), eventTopics());
@@ -118,6 +119,17 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** Saved offsets beyond the end of a topic mean the broker's data was recreated under a kept data folder. */
+  private async warnIfTopicsWereRecreated(): Promise<void> {
+    const ends = await this.groupAdmin.endOffsets(eventTopics());
+    const ahead = [...this.next.entries()].filter(([key, { next }]) => next > (ends.get(key)?.high ?? 0)).map(([key]) => key);
+    if (ahead.length === 0) return;
+    this.logger.warn(
+      `the snapshot covers offsets beyond the end of ${ahead.join(', ')}: the topics were recreated. ` +
+        `Delete ${this.config.DATA_DIR}/analytics-service.db* to rebuild from the current topics.`,
+    );
+  }
+
   /**
    * The wall clock may close windows only while nothing is left to read: a quiet
    * stream then still gets final figures, while a backlog (after a restart, or under
@@ -131,7 +143,13 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
     try {
       const ends = await this.groupAdmin.endOffsets(eventTopics());
       let lag = 0;
-      for (const [key, { low, high }] of ends) lag += Math.max(0, high - Math.max(low, this.next.get(key)?.next ?? 0));
+      const pending: string[] = [];
+      for (const [key, { low, high }] of ends) {
+        const unread = Math.max(0, high - Math.max(low, this.next.get(key)?.next ?? 0));
+        if (unread > 0) pending.push(key);
+        lag += unread;
+      }
+      this.aggregator.expectPartitions(pending);
       this.lag = lag;
       this.caughtUpNow = lag === 0;
       if (this.catchingUp && lag === 0) {
@@ -139,11 +157,22 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
         this.changes.next();
       }
     } catch (error) {
+      // Unknown lag: the wall clock must not close windows on events that may still be on their way.
+      this.caughtUpNow = false;
       this.logger.warn(`measuring the consumer lag failed: ${(error as Error).message}`);
     }
   }
 
   private every(ms: number, task: () => unknown): void {
-    this.timers.push(setInterval(() => void task(), ms));
+    const run = async () => {
+      try {
+        await task();
+      } catch (error) {
+        // A failed snapshot is retried at the next tick (the state is still dirty); nothing is lost meanwhile.
+        this.dirty = true;
+        this.logger.error(`periodic task failed: ${(error as Error).message}`);
+      }
+    };
+    this.timers.push(setInterval(() => void run(), ms));
   }
 }

@@ -55,12 +55,38 @@ describe('StreamAggregator', () => {
 
   it('drops nothing when a replay reads one partition after another', () => {
     const stream = new StreamAggregator(SETTINGS);
+    stream.expectPartitions(['p0', 'p1']); // both hold unread events at start-up
     for (let n = 0; n < 10; n++) stream.apply(created(n, n * 30_000), null, 'p0'); // 0:00 .. 4:30
     for (let n = 10; n < 20; n++) stream.apply(created(n, (n - 10) * 30_000 + 1_000), null, 'p1'); // far behind p0
 
     const report = stream.report(T0 + 300_000, false);
     expect(report.lateEventsDropped).toBe(0);
     expect(report.ordersPerMinute.slice(-6)).toEqual([4, 4, 4, 4, 4, 0]); // the last entry is the current minute, 5:00
+  });
+
+  it('keeps a window closed once the wall clock closed it, even when it may not be used for a while', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.apply(created(1, 1_000), T0 + 1_000, 'p0');
+    stream.apply(created(2, 2_000), T0 + 3_700_000, 'p1'); // the wall clock closes minute 0 and hour 0
+    expect(stream.report(T0 + 3_700_000, true).hourlyTotals.at(-2)).toMatchObject({ orders: 1, final: true });
+
+    stream.apply(created(3, 3_000), null, 'p0'); // then a backlog: only the (older) watermark may be used
+    const report = stream.report(T0 + 3_700_000, false);
+    expect(report.lateEventsDropped).toBe(2);
+    expect(report.hourlyTotals.at(-2)).toMatchObject({ orders: 1, final: true });
+  });
+
+  it('lets a partition with nothing left to read stop holding the watermark back', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.expectPartitions(['p0', 'p1']);
+    stream.apply(created(1, 1_000), null, 'p0');
+    stream.apply(created(2, 200_000), null, 'p0');
+    stream.apply(created(3, 2_000), null, 'p0'); // p1 silent: the watermark stays put, nothing is late
+    expect(stream.report(T0 + 200_000, false).lateEventsDropped).toBe(0);
+
+    stream.expectPartitions([]); // p1 turned out to have nothing to read
+    stream.apply(created(4, 3_000), null, 'p0');
+    expect(stream.report(T0 + 200_000, false).lateEventsDropped).toBe(1);
   });
 
   it('marks an hourly window final once it closed', () => {

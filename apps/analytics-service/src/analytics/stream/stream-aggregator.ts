@@ -1,7 +1,9 @@
 /**
  * The analytics stream processor's state and logic, with no Kafka, Nest or clock
  * of its own: events go in with `apply`, figures come out with `report`, and the
- * caller says what time it is. Deterministic, so a replay gives the same figures.
+ * caller says what time it is (or that the wall clock must not be used). The
+ * lifetime totals are a pure function of the events; the windowed figures also
+ * depend on when the wall clock closed a window, which is what it is for.
  *
  * - Lifetime totals count every event exactly once (`countersFor`).
  * - Windowed figures use event time (occurredAt): tumbling 1-minute and 1-hour
@@ -9,7 +11,8 @@
  * - Windows close on the watermark: the oldest of the newest event times seen on
  *   each partition (a replay reads partitions one after another, so the newest
  *   event overall would close windows that other partitions still feed), and on
- *   the wall clock once the backlog has been read.
+ *   the wall clock while nothing is left to read. The closing time never goes
+ *   back, so a window once closed (and reported `final`) stays closed.
  * - An event whose 1-minute window has closed (window end + grace period passed)
  *   is late: it still counts in the lifetime totals, but not in any window, and
  *   `lateEventsDropped` says how many such events there were.
@@ -53,6 +56,7 @@ export interface WindowReport {
   readonly completed: number;
   readonly cancelled: number;
   readonly revenue: number;
+  readonly refunded: number;
   /** Closed: no event can change it any more. */
   readonly final: boolean;
 }
@@ -78,6 +82,7 @@ export interface AggregateSnapshot {
   durations: Array<[number, number]>;
   streamTime: number;
   partitionTimes: Array<[string, number]>;
+  closedUpTo: number;
   lateEventsDropped: number;
   eventsProcessed: number;
 }
@@ -114,6 +119,8 @@ export class StreamAggregator {
   private streamTime = 0;
   /** The newest event time seen on each partition: the watermark is their minimum. */
   private readonly partitionTimes = new Map<string, number>();
+  /** The latest time windows have been closed at: it only moves forward. */
+  private closedUpTo = 0;
   private lateEventsDropped = 0;
   private eventsProcessed = 0;
 
@@ -147,6 +154,19 @@ export class StreamAggregator {
     return true;
   }
 
+  /**
+   * Names the partitions that still hold unread events. One not heard from yet holds
+   * the watermark back until its first event: it may carry the oldest events of all.
+   * One that has nothing left to read stops holding it back.
+   */
+  expectPartitions(pending: readonly string[]): void {
+    const waiting = new Set(pending);
+    for (const [source, time] of this.partitionTimes) {
+      if (time === Number.NEGATIVE_INFINITY && !waiting.has(source)) this.partitionTimes.delete(source);
+    }
+    for (const source of waiting) if (!this.partitionTimes.has(source)) this.partitionTimes.set(source, Number.NEGATIVE_INFINITY);
+  }
+
   /** Drops windows and order tracks that no report needs any more. */
   expire(wallClock: number | null): void {
     const clock = this.clock(wallClock);
@@ -171,6 +191,7 @@ export class StreamAggregator {
         completed: value.completed,
         cancelled: value.cancelled,
         revenue: value.revenueCents / 100,
+        refunded: value.refundedCents / 100,
         final: this.hours.isClosed(start, clock),
       })),
       sagaDurationMs: this.durations.summary(),
@@ -189,7 +210,8 @@ export class StreamAggregator {
       seconds: this.seconds.toJSON().map(([start, { orders }]) => [start, orders]),
       durations: this.durations.toJSON(),
       streamTime: this.streamTime,
-      partitionTimes: [...this.partitionTimes],
+      partitionTimes: [...this.partitionTimes].filter(([, time]) => Number.isFinite(time)),
+      closedUpTo: this.closedUpTo,
       lateEventsDropped: this.lateEventsDropped,
       eventsProcessed: this.eventsProcessed,
     };
@@ -216,18 +238,23 @@ export class StreamAggregator {
     this.streamTime = snapshot.streamTime;
     this.partitionTimes.clear();
     for (const [source, time] of snapshot.partitionTimes) this.partitionTimes.set(source, time);
+    this.closedUpTo = snapshot.closedUpTo;
     this.lateEventsDropped = snapshot.lateEventsDropped;
     this.eventsProcessed = snapshot.eventsProcessed;
     this.orders.clear();
     for (const [id, track] of [...orders].sort((a, b) => a[1].lastEventAt - b[1].lastEventAt)) this.orders.set(id, track);
   }
 
-  /** The time windows close on: the watermark, or the wall clock when it is later and may be used. */
+  /**
+   * The time windows close on: the watermark, or the wall clock when it is later and
+   * may be used, and never earlier than a time windows were already closed at.
+   */
   private clock(wallClock: number | null): number {
     let watermark = Infinity;
     for (const time of this.partitionTimes.values()) watermark = Math.min(watermark, time);
-    if (watermark === Infinity) watermark = 0;
-    return wallClock === null ? watermark : Math.max(watermark, wallClock);
+    if (!Number.isFinite(watermark)) watermark = 0;
+    this.closedUpTo = Math.max(this.closedUpTo, watermark, wallClock ?? 0);
+    return this.closedUpTo;
   }
 
   private addToWindows(event: SagaEvent, at: number, clock: number): void {

@@ -1,9 +1,9 @@
 /**
  * Tumbling event-time windows (fixed size, no overlap) keyed by their start time.
  * A window accepts events until it closes: at its end plus the grace period, measured
- * on the stream's clock (the later of the newest event time seen and the wall clock,
- * so that a quiet stream still closes its windows). Windows older than `retainMs`
- * are dropped, so memory stays flat however long the stream runs.
+ * on the clock the caller passes (the stream's watermark, or the wall clock while
+ * the stream is caught up). Windows older than `retainMs` are dropped, so memory
+ * stays flat however long the stream runs.
  */
 export class TumblingWindows<V> {
   private readonly windows = new Map<number, V>();
