@@ -29,6 +29,8 @@ if (startedHere) await stopBroker();
 const summary = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : null;
 if (summary) {
   const skipped = summary.numPendingTests + summary.numTodoTests;
-  console.log(`jest: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  // A test file that fails to load runs no test: count it as a failure too.
+  const failed = summary.numFailedTests + summary.numRuntimeErrorTestSuites;
+  console.log(`jest: ${summary.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 }
 process.exit(jest.status ?? 1);

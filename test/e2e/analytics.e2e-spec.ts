@@ -88,6 +88,18 @@ describe('streaming analytics', () => {
     controller.abort();
     await readSnapshots;
   });
+
+  it('shuts down in order while a dashboard holds the stream open', async () => {
+    const controller = new AbortController();
+    const response = await fetch(system.url('analytics-service', '/analytics/stream'), { signal: controller.signal });
+    await response.body!.getReader().read();
+
+    // Exit code 0 is the orderly shutdown; the 10 s guard would exit with 1.
+    expect(await system.stopService('analytics-service', 'SIGTERM')).toBe(0);
+    controller.abort();
+    await system.startService('analytics-service');
+    await expectGroundTruth(system, placed);
+  });
 });
 
 /** Waits for analytics to reach the ground truth; fails showing the difference if it does not. */

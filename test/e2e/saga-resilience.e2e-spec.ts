@@ -1,5 +1,6 @@
 import { simulatedFailure } from '#common';
-import { SagaSystem, type ServiceName } from './support/saga-system.js';
+import Database from 'better-sqlite3';
+import { SagaSystem, sleep, type ServiceName } from './support/saga-system.js';
 import { eventually, getAnalytics, getOrder, getPayment, getReservation, getStock, ORDER, placeOrder, request, waitForTerminal } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
 import { kafkaFor, produce, readTopic, waitUntilConsumed } from './support/kafka.js';
@@ -65,6 +66,22 @@ describe('saga under failure (default failure rates)', () => {
     const original = letters.find((m) => m.headers['dlq-reason'].includes('not a JSON object'))!;
     expect(original).toMatchObject({ value: 'this is not JSON', headers: { 'dlq-topic': topic, 'dlq-partition': '0' } });
     expect((await getPayment(system, orderId)).status).toBe(404);
+  });
+
+  it('retries while a service cannot write its database, and neither loses nor dead-letters the step', async () => {
+    const lock = new Database(system.databaseFile('payment-service'));
+    lock.exec('BEGIN IMMEDIATE'); // the service's writes now fail with SQLITE_BUSY
+    const orderId = await placeOrder(system, ORDER);
+    await sleep(12_000); // longer than the consumer's own retries: kafkajs must redeliver
+    expect((await getOrder(system, orderId)).status).toBe('pending');
+    lock.exec('COMMIT');
+    lock.close();
+
+    await waitForTerminal(system, orderId, performance.now(), 30_000);
+    expect((await getPayment(system, orderId)).status).toBe(200);
+    const letters = await readTopic(kafkaFor(system), system.topic('saga.dead-letter'));
+    expect(letters.filter((m) => m.key === orderId)).toEqual([]);
+    await assertInvariants(system, await allEarlierOrders(system, []));
   });
 
   it('finishes every accepted order when services are SIGKILLed mid-flow and restarted', async () => {

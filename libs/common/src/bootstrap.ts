@@ -29,7 +29,8 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
   const config = loadConfigOrExit(definition, logger);
   await ensureTopicsOrExit(config, logger);
 
-  const app = await NestFactory.create<NestExpressApplication>(definition.module(config), { bodyParser: false });
+  // forceCloseConnections: an open server-sent-events stream must not hold up shutdown.
+  const app = await NestFactory.create<NestExpressApplication>(definition.module(config), { bodyParser: false, forceCloseConnections: true });
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const microservice = app.connectMicroservice(

@@ -34,7 +34,8 @@ export function openDatabase(file: string, migrations: readonly string[]): Db {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  // Short: the wait blocks the event loop, and only this service writes here. Longer locks are retried by the consumer.
+  db.pragma('busy_timeout = 1000');
   db.pragma('foreign_keys = ON');
   db.exec(MESSAGING_SCHEMA);
   migrate(db, migrations);

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OutboxRelay } from '#kafka';
 import { orderCreated } from '#kafka/testing';
 import { openDatabase, type Db } from './database.js';
@@ -57,7 +60,13 @@ describe('UnitOfWork', () => {
     expect(unitOfWork.applyOnce(event, () => void db.prepare('INSERT INTO things VALUES (?)').run('x'))).toBe(true);
   });
 
-  it('migrates a database forward only once', () => {
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+  it('migrates a database forward only once, across restarts', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'uow-')), 'service.db');
+    const migrations = ['CREATE TABLE things (id TEXT PRIMARY KEY)'];
+    openDatabase(file, migrations).close();
+    // A second run of the migration would fail: "table things already exists".
+    const reopened = openDatabase(file, [...migrations, 'CREATE TABLE more (id TEXT)']);
+    expect(reopened.pragma('user_version', { simple: true })).toBe(2);
+    reopened.close();
   });
 });

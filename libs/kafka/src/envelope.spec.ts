@@ -28,6 +28,10 @@ describe('parseEvent', () => {
     }
   });
 
+  it('rejects an event time that is ISO 8601 but not a usable date-time', () => {
+    expect(() => parseEvent({ ...valid(), occurredAt: '2009-W01-1' }, ['OrderCreated'])).toThrow('occurredAt must be a date-time');
+  });
+
   it('rejects an event of another type than the topic carries', () => {
     expect(() => parseEvent(valid(), ['PaymentFailed'])).toThrow('unexpected event type "OrderCreated" (expected PaymentFailed)');
   });

@@ -67,6 +67,10 @@ export function parseEvent<T extends EventType>(raw: unknown, expected: readonly
   }
   const envelope = plainToInstance(EnvelopeSchema, raw);
   assertValid(envelope, 'envelope');
+  if (!Number.isFinite(Date.parse(envelope.occurredAt))) {
+    // ISO 8601 allows forms (week and ordinal dates) that Date cannot read: event time must be usable.
+    throw new InvalidEventError('invalid envelope: occurredAt must be a date-time such as 2026-11-25T10:00:00.000Z');
+  }
   if (!(expected as readonly EventType[]).includes(envelope.type)) {
     throw new InvalidEventError(`unexpected event type "${envelope.type}" (expected ${expected.join(' or ')})`);
   }

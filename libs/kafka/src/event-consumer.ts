@@ -15,11 +15,14 @@ export const RETRY_ATTEMPTS = 5;
 const RETRY_BASE_MS = 50;
 
 /**
- * The one path every consumed message takes: validate → handle → on failure,
- * retry what may pass on a second try (a locked database, a broker hiccup) a
- * bounded number of times, then send the message to the dead-letter topic with
- * the reason. Nothing is ever thrown back to kafkajs for a message-level problem,
- * because a throwing handler makes kafkajs restart at the same offset forever.
+ * The one path every consumed message takes: validate → handle. A problem with the
+ * message itself (invalid, or an error that no retry can cure) sends it to the
+ * dead-letter topic with the reason, and consumption goes on: a message-level
+ * problem is never thrown back to kafkajs, which would restart at the same offset
+ * forever. A problem with the infrastructure (a locked or full database, a broker
+ * hiccup) is retried here a few times with backoff, then thrown: kafkajs redelivers
+ * the message (its consumer restarts, /health says so meanwhile) rather than the
+ * saga step being lost to the dead-letter topic while the service could not work.
  */
 @Injectable()
 export class EventConsumer {
@@ -47,9 +50,10 @@ export class EventConsumer {
         await handle(event);
         return;
       } catch (error) {
-        if (!isTransient(error) || attempt >= RETRY_ATTEMPTS) {
-          const reason = attempt > 1 ? `gave up after ${attempt} attempts: ${(error as Error).message}` : undefined;
-          return this.deadLetter(context, error as Error, reason);
+        if (!isInfrastructureFailure(error)) return this.deadLetter(context, error as Error);
+        if (attempt >= RETRY_ATTEMPTS) {
+          this.logger.error(`${(error as Error).message} (after ${attempt} attempts): leaving the message to kafkajs to redeliver`);
+          throw error;
         }
         await context.getHeartbeat()();
         await sleep(RETRY_BASE_MS * 2 ** (attempt - 1));
@@ -85,10 +89,14 @@ export class EventConsumer {
   }
 }
 
-function isTransient(error: unknown): boolean {
+/**
+ * Errors of the service's own database (but a broken constraint, which says the
+ * data is wrong) and retriable Kafka errors: they say nothing about the message.
+ */
+function isInfrastructureFailure(error: unknown): boolean {
   if (error instanceof InvalidEventError || error instanceof PermanentEventError) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR)/.test(code)) return true;
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) return !code.startsWith('SQLITE_CONSTRAINT');
   return (error as { retriable?: unknown }).retriable === true;
 }
 

@@ -63,6 +63,20 @@ describe('OutboxRelay', () => {
     expect(outbox.rows).toEqual([]);
   });
 
+  it('splits what is pending into requests well under the broker limit', async () => {
+    const outbox = new MemoryOutbox();
+    const big = 'x'.repeat(100 * 1024);
+    for (let i = 0; i < 12; i++) outbox.rows.push({ id: i + 1, topic: 'a', key: String(i), value: big });
+    const sizes: number[] = [];
+
+    const relay = new OutboxRelay(outbox);
+    relay.start(async (batch) => void sizes.push(batch[0].messages.length));
+    await relay.flush();
+
+    expect(sizes).toEqual([5, 5, 2]);
+    expect(outbox.rows).toEqual([]);
+  });
+
   it('keeps the rows when Kafka does not acknowledge, and publishes them on retry', async () => {
     const outbox = new MemoryOutbox();
     outbox.add('a', '1');

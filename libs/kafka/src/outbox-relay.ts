@@ -18,6 +18,8 @@ export interface OutboxSource {
 export type SendBatch = (batch: TopicMessages[]) => Promise<void>;
 
 const BATCH_SIZE = 500;
+/** Well under the broker's default 1 MB request limit, whatever the size of the events. */
+const BATCH_BYTES = 512 * 1024;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 
@@ -77,7 +79,7 @@ export class OutboxRelay {
 
   private async drain(): Promise<void> {
     try {
-      for (let rows = this.outbox.pending(BATCH_SIZE); rows.length > 0; rows = this.outbox.pending(BATCH_SIZE)) {
+      for (let rows = this.nextBatch(); rows.length > 0; rows = this.nextBatch()) {
         await this.send!(groupByTopic(rows));
         this.outbox.markPublished(rows.map((row) => row.id));
       }
@@ -85,6 +87,18 @@ export class OutboxRelay {
     } catch (error) {
       this.scheduleRetry(error as Error);
     }
+  }
+
+  /** The oldest pending rows, as many as fit in one request (at least one). */
+  private nextBatch(): OutboxMessage[] {
+    const batch: OutboxMessage[] = [];
+    let bytes = 0;
+    for (const row of this.outbox.pending(BATCH_SIZE)) {
+      bytes += row.key.length + row.value.length;
+      if (batch.length > 0 && bytes > BATCH_BYTES) break;
+      batch.push(row);
+    }
+    return batch;
   }
 
   private scheduleRetry(error: Error): void {

@@ -67,14 +67,15 @@ export class SagaSystem {
     await this.waitHealthy(name, child);
   }
 
-  /** Stops a service: SIGTERM is the orderly shutdown, SIGKILL a crash. */
-  async stopService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** Stops a service: SIGTERM is the orderly shutdown, SIGKILL a crash. Resolves to its exit code. */
+  async stopService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     const child = this.processes.get(name);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((done) => child.once('exit', done));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     child.kill(signal);
-    await exited;
+    const code = await exited;
     this.processes.delete(name);
+    return code;
   }
 
   async restartService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -84,6 +85,10 @@ export class SagaSystem {
 
   async stop(): Promise<void> {
     await Promise.all(SERVICE_NAMES.map((name) => this.stopService(name)));
+  }
+
+  databaseFile(name: ServiceName): string {
+    return join(this.dataDir, `${name}.db`);
   }
 
   logFile(name: ServiceName): string {

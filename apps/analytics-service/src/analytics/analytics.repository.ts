@@ -51,6 +51,11 @@ export class AnalyticsRepository {
     })();
   }
 
+  /** Forgets the snapshot: the next start rebuilds the state from the topics. */
+  clear(): void {
+    this.db.exec('DELETE FROM snapshot; DELETE FROM snapshot_offsets; DELETE FROM order_tracks;');
+  }
+
   load(): SavedState | null {
     const row = this.statements.loadState.get();
     if (!row) return null;

@@ -3,7 +3,7 @@ import { Subject } from 'rxjs';
 import { eventTopics, GroupAdmin, KafkaRuntime, partitionKey, serverGroupId, type SagaEvent } from '#kafka';
 import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { totalsReport, type TotalsReport } from './analytics.domain.js';
-import { AnalyticsRepository, type PartitionOffset } from './analytics.repository.js';
+import { AnalyticsRepository, type PartitionOffset, type SavedState } from './analytics.repository.js';
 import { StreamAggregator, type StreamFigures } from './stream/stream-aggregator.js';
 
 export interface EventPosition {
@@ -59,12 +59,11 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    const saved = this.repository.load();
+    const saved = await this.usableSnapshot();
     if (saved) {
       this.aggregator.restore(saved.aggregate, saved.orders);
       for (const offset of saved.offsets) this.next.set(partitionKey(offset.topic, offset.partition), offset);
       this.logger.log(`restored the snapshot: ${saved.aggregate.eventsProcessed} events, ${saved.orders.length} tracked orders`);
-      await this.warnIfTopicsWereRecreated();
     } else {
       // No state (first start, or the data folder was wiped): rebuild it from the topics.
       await this.groupAdmin.forgetOffsets(serverGroupId('ANALYTICS_SERVICE'), eventTopics());
@@ -110,7 +109,8 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
     if (!this.dirty) return;
     this.dirty = false;
     const offsets = [...this.next.values()];
-    this.repository.save(this.aggregator.snapshot(), this.aggregator.takeOrderChanges(), offsets);
+    this.repository.save(this.aggregator.snapshot(), this.aggregator.orderChanges(), offsets);
+    this.aggregator.orderChangesSaved();
     try {
       await this.kafka.commitOffsets(offsets.map(({ topic, partition, next }) => ({ topic, partition, offset: String(next) })));
     } catch (error) {
@@ -119,15 +119,19 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Saved offsets beyond the end of a topic mean the broker's data was recreated under a kept data folder. */
-  private async warnIfTopicsWereRecreated(): Promise<void> {
+  /**
+   * The saved snapshot, unless it covers offsets beyond the end of the topics: then
+   * the broker's data was recreated under a kept data folder, and the state is rebuilt.
+   */
+  private async usableSnapshot(): Promise<SavedState | null> {
+    const saved = this.repository.load();
+    if (!saved) return null;
     const ends = await this.groupAdmin.endOffsets(eventTopics());
-    const ahead = [...this.next.entries()].filter(([key, { next }]) => next > (ends.get(key)?.high ?? 0)).map(([key]) => key);
-    if (ahead.length === 0) return;
-    this.logger.warn(
-      `the snapshot covers offsets beyond the end of ${ahead.join(', ')}: the topics were recreated. ` +
-        `Delete ${this.config.DATA_DIR}/analytics-service.db* to rebuild from the current topics.`,
-    );
+    const ahead = saved.offsets.filter(({ topic, partition, next }) => next > (ends.get(partitionKey(topic, partition))?.high ?? 0));
+    if (ahead.length === 0) return saved;
+    this.logger.warn(`the snapshot covers offsets beyond the end of the topics (recreated?): rebuilding from the topics`);
+    this.repository.clear();
+    return null;
   }
 
   /**

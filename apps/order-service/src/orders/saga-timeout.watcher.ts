@@ -20,7 +20,12 @@ export class SagaTimeoutWatcher implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private sweep(): void {
-    const cancelled = this.orders.cancelTimedOut(new Date());
-    if (cancelled > 0) this.logger.warn(`cancelled ${cancelled} order(s) that reached the saga timeout`);
+    try {
+      const cancelled = this.orders.cancelTimedOut(new Date());
+      if (cancelled > 0) this.logger.warn(`cancelled ${cancelled} order(s) that reached the saga timeout`);
+    } catch (error) {
+      // A locked or failing database must not kill the service: the next sweep tries again.
+      this.logger.error(`saga timeout sweep failed: ${(error as Error).message}`);
+    }
   }
 }

@@ -217,16 +217,19 @@ export class StreamAggregator {
     };
   }
 
-  /** Order tracks changed and forgotten since the last call: what a snapshot must write. */
-  takeOrderChanges(): { changed: Array<[string, OrderTrack]>; forgotten: string[] } {
+  /** Order tracks changed and forgotten since the last `orderChangesSaved()`: what a snapshot must write. */
+  orderChanges(): { changed: Array<[string, OrderTrack]>; forgotten: string[] } {
     const changed = [...this.changedOrders].flatMap((id) => {
       const track = this.orders.get(id);
       return track ? [[id, { ...track }] as [string, OrderTrack]] : [];
     });
-    const forgotten = [...this.forgottenOrders];
+    return { changed, forgotten: [...this.forgottenOrders] };
+  }
+
+  /** The snapshot holding `orderChanges()` was written. */
+  orderChangesSaved(): void {
     this.changedOrders.clear();
     this.forgottenOrders.clear();
-    return { changed, forgotten };
   }
 
   restore(snapshot: AggregateSnapshot, orders: Array<[string, OrderTrack]>): void {

@@ -5,7 +5,6 @@ import {
   IsArray,
   IsInt,
   IsNotEmpty,
-  IsNumber,
   IsOptional,
   IsPositive,
   IsString,
@@ -15,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsAmount } from './is-amount.decorator.js';
 
 export class OrderItemDto {
   @IsString()
@@ -27,7 +27,7 @@ export class OrderItemDto {
   quantity: number;
 
   /** Unit price, a decimal amount with at most 2 decimals. */
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false }, { message: 'price must be a number with at most 2 decimals' })
+  @IsAmount()
   @IsPositive()
   @Max(1_000_000)
   price: number;
@@ -48,7 +48,7 @@ export class CreateOrderDto {
 
   /** Optional: the server computes the total; a total that disagrees is rejected. */
   @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false }, { message: 'total must be a number with at most 2 decimals' })
+  @IsAmount()
   @Min(0)
   total?: number;
 }
