@@ -1,5 +1,5 @@
 import { SagaSystem } from './support/saga-system.js';
-import { eventually, getAnalytics, getPayment, getReservation, getStock, ORDER, placeOrder, waitForTerminal } from './support/http.js';
+import { eventually, getAnalytics, getOrder, getPayment, getReservation, getStock, ORDER, placeOrder, waitForTerminal } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
 
 describe('compensation when the payment fails', () => {
@@ -48,6 +48,32 @@ describe('compensation when the inventory fails after payment', () => {
     expect((await getStock(system))['prod-1']).toMatchObject({ available: 100, reserved: 0 });
     const analytics = await eventually(() => getAnalytics(system), (a) => a.refunds === 1 && a.failedOrders === 1);
     expect(analytics).toMatchObject({ totalRevenue: 50, refundedAmount: 50, netRevenue: 0, successfulOrders: 0 });
+    await assertInvariants(system, [orderId]);
+  });
+});
+
+describe('compensation when the saga times out', () => {
+  let system: SagaSystem;
+  beforeAll(async () => {
+    system = await SagaSystem.start({ env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0', SAGA_TIMEOUT_MS: '1000' } });
+  });
+  afterAll(() => system?.stop());
+
+  it('cancels an order stuck behind a stopped service, refunds it, and holds no stock once the service is back', async () => {
+    await system.stopService('inventory-service');
+    const orderId = await placeOrder(system, ORDER);
+
+    const { order } = await waitForTerminal(system, orderId);
+    expect(order).toMatchObject({ status: 'cancelled', cancellationCode: 'SAGA.TIMEOUT' });
+    await eventually(() => getPayment(system, orderId), (p) => p.body.status === 'refunded');
+
+    await system.startService('inventory-service');
+    // Inventory now reads PaymentCompleted and OrderCancelled, in either order: a reservation
+    // made from the first is released by the second, or the second leaves a tombstone first.
+    const reservation = await eventually(() => getReservation(system, orderId), (r) => ['released', 'cancelled'].includes(r.body.status));
+    expect(reservation.body.status).toMatch(/released|cancelled/);
+    expect((await getStock(system))['prod-1']).toMatchObject({ available: 100, reserved: 0 });
+    expect((await getOrder(system, orderId)).status).toBe('cancelled');
     await assertInvariants(system, [orderId]);
   });
 });
