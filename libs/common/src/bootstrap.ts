@@ -55,9 +55,8 @@ export async function runService<C extends ServiceConfig>(definition: ServiceDef
   await app.init();
   await app.listen(config.PORT);
   await app.startAllMicroservices();
-  kafka.started();
-  const relay = app.get(OutboxRelay);
-  kafka.onProducerReady(() => relay.start((batch) => kafka.send(batch)));
+  // The server's producer is connected now: publish what the outbox holds, and every commit from here on.
+  app.get(OutboxRelay).start((batch) => kafka.send(batch));
   logger.log(`listening on :${config.PORT}, consuming as group ${consumerGroups[definition.group]}, data in ${config.DATA_DIR}`);
   // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (terminal + concurrently); the second must not kill us mid-shutdown.
   process.on('SIGINT', () => void stop('SIGINT', 0));

@@ -15,7 +15,6 @@ export class KafkaRuntime {
   private producer: Producer | null = null;
   private consumer: Consumer | null = null;
   private state: ConsumerState = 'starting';
-  private readonly producerListeners: Array<() => void> = [];
 
   /** Call before `startAllMicroservices()`: hooks the consumer as soon as it connects. */
   watch(microservice: INestMicroservice, onFatal: (error: Error) => void): void {
@@ -26,17 +25,6 @@ export class KafkaRuntime {
       this.producer = producer;
       subscription.unsubscribe();
     });
-  }
-
-  /** Runs `listener` once the producer has connected (at once if it already has). */
-  onProducerReady(listener: () => void): void {
-    if (this.producer) listener();
-    else this.producerListeners.push(listener);
-  }
-
-  /** After `startAllMicroservices()` resolved: the producer is connected now. */
-  started(): void {
-    for (const listener of this.producerListeners.splice(0)) listener();
   }
 
   get consumerState(): ConsumerState {

@@ -84,11 +84,13 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   apply(event: SagaEvent, position: EventPosition): void {
     if (this.covers(position)) return;
     this.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition));
-    this.consumed(position);
     this.changes.next();
   }
 
-  /** Every message read moves the position on, also one that was dead-lettered instead of applied. */
+  /**
+   * Moves the position past a message once it was handled (applied, skipped or
+   * dead-lettered): the next snapshot covers it.
+   */
   consumed(position: EventPosition): void {
     if (this.covers(position)) return;
     this.next.set(partitionKey(position.topic, position.partition), { topic: position.topic, partition: position.partition, next: position.offset + 1 });
