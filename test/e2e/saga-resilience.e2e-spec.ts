@@ -68,6 +68,18 @@ describe('saga under failure (default failure rates)', () => {
     expect((await getPayment(system, orderId)).status).toBe(404);
   });
 
+  it('answers /health with 503 until its consumer has joined the group again', async () => {
+    await system.stopService('payment-service', 'SIGKILL');
+    // The killed member keeps the group waiting until its session times out (10 s), so the
+    // new process serves HTTP for seconds before its consumer runs.
+    await system.startService('payment-service', { waitHealthy: false });
+    const first = await eventually(() => request(system.url('payment-service', '/health')).catch(() => null), (r) => r !== null, 20_000, 'an HTTP answer');
+
+    expect(first).toMatchObject({ status: 503, body: { status: 'unavailable', kafka: 'starting' } });
+    await system.waitForHealth('payment-service');
+    expect(await request(system.url('payment-service', '/health'))).toMatchObject({ status: 200, body: { kafka: 'running' } });
+  });
+
   it('retries while a service cannot write its database, and neither loses nor dead-letters the step', async () => {
     const lock = new Database(system.databaseFile('payment-service'));
     lock.exec('BEGIN IMMEDIATE'); // the service's writes now fail with SQLITE_BUSY

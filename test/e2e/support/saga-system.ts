@@ -45,7 +45,8 @@ export class SagaSystem {
     return `${this.prefix}${name}`;
   }
 
-  async startService(name: ServiceName): Promise<void> {
+  /** Starts a service and, unless told not to, waits until /health says its consumer runs. */
+  async startService(name: ServiceName, { waitHealthy = true } = {}): Promise<void> {
     const log = createWriteStream(this.logFile(name), { flags: 'a' });
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
       cwd: ROOT,
@@ -64,7 +65,11 @@ export class SagaSystem {
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     this.processes.set(name, child);
-    await this.waitHealthy(name, child);
+    if (waitHealthy) await this.waitHealthy(name, child);
+  }
+
+  async waitForHealth(name: ServiceName): Promise<void> {
+    await this.waitHealthy(name, this.processes.get(name)!);
   }
 
   /** Stops a service: SIGTERM is the orderly shutdown, SIGKILL a crash. Resolves to its exit code. */
