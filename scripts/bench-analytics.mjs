@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { ensureBroker, stopBroker } from './kafka.mjs';
@@ -154,7 +155,7 @@ async function digest(phase, events, fresh = events) {
 async function until(condition) {
   while (!(await condition())) {
     if (service.child.exitCode !== null) throw new Error(`analytics-service exited with ${service.child.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

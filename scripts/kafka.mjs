@@ -13,6 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -34,7 +35,6 @@ const EXTERNAL_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 const LOCK_TIMEOUT_MS = 10 * 60_000; // a concurrent cold start may be downloading jars
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 // ---------------------------------------------------------------- public API

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import type { KafkaContext } from '@nestjs/microservices';
 import type { IHeaders } from 'kafkajs';
@@ -110,5 +111,3 @@ function rawValue(value: unknown): string | Buffer | null {
 function rawKey(key: unknown): string | Buffer | null {
   return typeof key === 'string' || Buffer.isBuffer(key) ? key : null;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,6 +4,7 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type ServiceName = 'order-service' | 'payment-service' | 'inventory-service' | 'analytics-service';
 export const SERVICE_NAMES: ServiceName[] = ['order-service', 'payment-service', 'inventory-service', 'analytics-service'];
@@ -127,4 +128,4 @@ function freePort(): Promise<number> {
   });
 }
 
-export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+export { sleep };

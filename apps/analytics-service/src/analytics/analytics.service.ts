@@ -109,10 +109,11 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   /** Saves the state with the offsets it covers, then tells Kafka where to resume. */
   async snapshot(): Promise<void> {
     if (!this.dirty) return;
-    this.dirty = false;
     const offsets = [...this.next.values()];
+    // If the save throws, everything stays marked unsaved and the next tick tries again.
     this.repository.save(this.aggregator.snapshot(), this.aggregator.orderChanges(), offsets);
     this.aggregator.orderChangesSaved();
+    this.dirty = false;
     try {
       await this.kafka.commitOffsets(offsets.map(({ topic, partition, next }) => ({ topic, partition, offset: String(next) })));
     } catch (error) {
@@ -174,8 +175,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
       try {
         await task();
       } catch (error) {
-        // A failed snapshot is retried at the next tick (the state is still dirty); nothing is lost meanwhile.
-        this.dirty = true;
+        // Logged, not thrown: an unhandled rejection would end the process; the next tick tries again.
         this.logger.error(`periodic task failed: ${(error as Error).message}`);
       }
     };
