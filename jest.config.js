@@ -8,9 +8,11 @@ const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^#kafka$': '<rootDir>/libs/kafka/src/index.ts',
-    '^#kafka/testing$': '<rootDir>/libs/kafka/src/testing/events.fixtures.ts',
-    '^#common$': '<rootDir>/libs/common/src/index.ts',
+    '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^#contracts/testing$': '<rootDir>/libs/contracts/src/testing/event-builders.ts',
+    '^#domain$': '<rootDir>/libs/domain/src/index.ts',
+    '^#messaging$': '<rootDir>/libs/messaging/src/index.ts',
+    '^#service$': '<rootDir>/libs/service/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
@@ -25,7 +27,7 @@ export default {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
     },
     {
       ...shared,

@@ -27,12 +27,13 @@ const MAX_TRACKED = process.env.MAX_TRACKED_ORDERS ?? '20000';
 const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 96);
 const PORT = 3905;
 const PREFIX = `bench-${randomUUID().slice(0, 8)}.`;
-process.env.KAFKA_TOPIC_PREFIX = PREFIX; // read by the topics module at import
 
 build();
 const { brokers, startedHere } = await ensureBroker();
-const kafkaLib = await import(pathToFileURL(join(ROOT, 'dist', 'libs', 'kafka', 'src', 'index.js')).href);
-await kafkaLib.ensureTopics(brokers);
+const contracts = await import(pathToFileURL(join(ROOT, 'dist', 'libs', 'contracts', 'src', 'index.js')).href);
+const messaging = await import(pathToFileURL(join(ROOT, 'dist', 'libs', 'messaging', 'src', 'index.js')).href);
+const topics = new contracts.Topics(PREFIX);
+await messaging.ensureTopics(brokers, topics.all());
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-analytics-'));
 const producer = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.ERROR }).producer({
   createPartitioner: Partitioners.DefaultPartitioner,
@@ -81,7 +82,7 @@ async function produceOrders(count) {
   };
   for (let i = 0; i < count; i++) {
     for (const event of sagaOf(randomUUID(), i)) {
-      const topic = kafkaLib.topicOf(event.type);
+      const topic = topics.of(event.type);
       if (!batch.has(topic)) batch.set(topic, []);
       batch.get(topic).push({ key: event.correlationId, value: JSON.stringify(event) });
       events++;
@@ -95,8 +96,8 @@ async function produceOrders(count) {
 function sagaOf(orderId, i) {
   const items = [{ productId: 'prod-1', quantity: 1, unitPriceCents: 2500 }];
   const at = (ms) => new Date(Date.now() + ms);
-  const created = kafkaLib.createEvent('OrderCreated', { orderId, userId: 'bench', items, totalCents: 2500 }, { correlationId: orderId, causationId: null, occurredAt: at(0) });
-  const next = (cause, type, payload, ms) => kafkaLib.eventCausedBy(cause, type, { orderId, ...payload }, at(ms));
+  const created = contracts.createEvent('OrderCreated', { orderId, userId: 'bench', items, totalCents: 2500 }, { correlationId: orderId, causationId: null, occurredAt: at(0) });
+  const next = (cause, type, payload, ms) => contracts.eventCausedBy(cause, type, { orderId, ...payload }, at(ms));
   const path = i % 50;
   if (path < 15) {
     const failed = next(created, 'PaymentFailed', { amountCents: 2500, code: 'PAYMENT.DECLINED', reason: 'bench' }, 5);

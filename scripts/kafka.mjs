@@ -27,7 +27,8 @@ const BROKER_LOG = path.join(DATA_DIR, 'broker.log');
 const BROKER_OUT = path.join(DATA_DIR, 'broker.out');
 const PID_FILE = path.join(DATA_DIR, 'broker.pid');
 const LOCK_FILE = path.join(DATA_DIR, 'start.lock');
-const TOPICS_MODULE = path.join(ROOT, 'dist', 'libs', 'kafka', 'src', 'index.js');
+const CONTRACTS_MODULE = path.join(ROOT, 'dist', 'libs', 'contracts', 'src', 'index.js');
+const MESSAGING_MODULE = path.join(ROOT, 'dist', 'libs', 'messaging', 'src', 'index.js');
 
 const LOCAL_BROKERS = '127.0.0.1:9092';
 const STARTUP_TIMEOUT_MS = 90_000;
@@ -312,21 +313,22 @@ async function waitForExternal(brokers) {
   }
 }
 
-/** Creates every saga topic up front, using the compiled topic list from libs/kafka. */
+/** Creates every saga topic up front, with the compiled topic list of libs/contracts. */
 async function createTopics(brokers, log) {
-  if (!fs.existsSync(TOPICS_MODULE)) {
-    log(`${path.relative(ROOT, TOPICS_MODULE)} is missing; building with "npx tsc -p tsconfig.build.json"...`);
+  if (!fs.existsSync(MESSAGING_MODULE)) {
+    log(`${path.relative(ROOT, MESSAGING_MODULE)} is missing; building with "npx tsc -p tsconfig.build.json"...`);
     const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
     // tsc still emits JavaScript on type errors; that is enough to list the topics.
-    if (!fs.existsSync(TOPICS_MODULE)) throw new Error('The TypeScript build failed; cannot create the topics.');
+    if (!fs.existsSync(MESSAGING_MODULE)) throw new Error('The TypeScript build failed; cannot create the topics.');
     if (tsc.status !== 0) log('The TypeScript build reported errors (above); using the JavaScript it emitted.');
   }
   // Imported lazily: dist/ may not exist when this file loads, and stop/status don't need it.
   // The library's event classes carry class-transformer decorators, which need the
   // Reflect metadata API loaded first (as every Nest entry point does).
   await import('reflect-metadata');
-  const { ensureTopics } = await import(pathToFileURL(TOPICS_MODULE).href);
-  const created = await ensureTopics(brokers);
+  const { Topics } = await import(pathToFileURL(CONTRACTS_MODULE).href);
+  const { ensureTopics } = await import(pathToFileURL(MESSAGING_MODULE).href);
+  const created = await ensureTopics(brokers, new Topics(process.env.KAFKA_TOPIC_PREFIX ?? '').all());
   log(created.length > 0 ? `Created topics: ${created.join(', ')}.` : 'All topics already exist.');
 }
 
@@ -391,7 +393,7 @@ async function withStartLock(fn) {
       if (!owner || !isAlive(owner)) {
         fs.rmSync(LOCK_FILE, { force: true });
       } else if (Date.now() > deadline) {
-        throw new Error(`Another start (pid ${owner}) holds ${LOCK_FILE}; giving up waiting.`);
+        throw new Error(`Another start (pid ${owner}) holds ${LOCK_FILE}; giving up waiting.`, { cause: error });
       } else {
         await sleep(500);
       }

@@ -1,19 +1,41 @@
-// The four services and how to build and launch them; shared by start.mjs and test.mjs.
+// The services and how to build and launch them; shared by start.mjs, test.mjs, the benches and CI.
+// A service is a folder of apps/ whose src/<name>.definition.ts defines it (name, default port, ...).
+// `node scripts/services.mjs ports` prints the default ports, one per line (after a build).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const SERVICES = {
-  'order-service': 3002,
-  'payment-service': 3003,
-  'inventory-service': 3004,
-  'analytics-service': 3005,
-};
+/** The service names: the folders of apps/. */
+export const SERVICE_NAMES = fs
+  .readdirSync(path.join(ROOT, 'apps'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort((a, b) => servicesOrder(a) - servicesOrder(b));
+
+/** The saga's order: order, payment, inventory, then analytics (and any other service after them). */
+function servicesOrder(name) {
+  const known = ['order-service', 'payment-service', 'inventory-service', 'analytics-service'].indexOf(name);
+  return known === -1 ? Number.MAX_SAFE_INTEGER : known;
+}
 
 export function entryPoint(service) {
   return path.join(ROOT, 'dist', 'apps', service, 'src', 'main.js');
+}
+
+/** Each service's definition, from the build: `[{ name, port, ... }]`. */
+export async function serviceDefinitions() {
+  return Promise.all(
+    SERVICE_NAMES.map(async (service) => {
+      const file = path.join(ROOT, 'dist', 'apps', service, 'src', `${service}.definition.js`);
+      const exports = await import(pathToFileURL(file).href);
+      const definition = Object.values(exports).find((value) => value && typeof value === 'object' && value.name === service);
+      if (!definition) throw new Error(`${path.relative(ROOT, file)} defines no service named ${service}`);
+      return definition;
+    }),
+  );
 }
 
 /** Compiles the TypeScript (incremental: fast after the first time). Exits on a type error. */
@@ -27,4 +49,8 @@ export function build(log = console.log) {
     console.error('The build failed; fix the errors above and try again.');
     process.exit(result.status ?? 1);
   }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'ports') {
+  for (const { port } of await serviceDefinitions()) console.log(port);
 }

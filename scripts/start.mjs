@@ -9,11 +9,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import concurrently from 'concurrently';
 import { ensureBroker, stopBroker } from './kafka.mjs';
-import { build, entryPoint, ROOT, SERVICES } from './services.mjs';
+import { build, entryPoint, ROOT, SERVICE_NAMES } from './services.mjs';
 
 const only = process.argv[2];
-if (only && !(only in SERVICES)) {
-  console.error(`Unknown service "${only}". Choose one of: ${Object.keys(SERVICES).join(', ')}`);
+if (only && !SERVICE_NAMES.includes(only)) {
+  console.error(`Unknown service "${only}". Choose one of: ${SERVICE_NAMES.join(', ')}`);
   process.exit(2);
 }
 
@@ -37,7 +37,7 @@ async function runAll() {
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
   const { result } = concurrently(
-    Object.keys(SERVICES).map((name) => ({
+    SERVICE_NAMES.map((name) => ({
       name,
       command: `node ${path.relative(ROOT, entryPoint(name))}`,
       env: { KAFKA_BROKERS: brokers },

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { SagaSystem, sleep } from './support/saga-system.js';
-import { eventually, getAnalytics, getPayment, ORDER, placeOrder, request, waitForTerminal } from './support/http.js';
+import { eventually, getAnalytics, getPayment, placeOrder, request, waitForTerminal } from './support/http.js';
 
 /** Analytics against the ground truth that the other services hold, across crashes and restarts. */
 describe('streaming analytics', () => {
@@ -81,10 +81,10 @@ describe('streaming analytics', () => {
       }
     })().catch(() => undefined);
 
-    await eventually(async () => snapshots.length, (n) => n >= 1, 5_000, 'the first snapshot');
+    await eventually(() => Promise.resolve(snapshots.length), (n) => n >= 1, 5_000, 'the first snapshot');
     const countBefore = snapshots.at(-1).orderCount;
     await placeSome(1);
-    await eventually(async () => snapshots.at(-1)?.orderCount, (count) => count === countBefore + 1, 10_000, 'a snapshot with the new order');
+    await eventually(() => Promise.resolve(snapshots.at(-1)?.orderCount), (count) => count === countBefore + 1, 10_000, 'a snapshot with the new order');
     controller.abort();
     await readSnapshots;
   });

@@ -1,4 +1,4 @@
-import { simulatedFailure } from '#common';
+import { simulatedFailure } from '#domain';
 import Database from 'better-sqlite3';
 import { SagaSystem, sleep, type ServiceName } from './support/saga-system.js';
 import { eventually, getAnalytics, getOrder, getPayment, getReservation, getStock, ORDER, placeOrder, request, waitForTerminal } from './support/http.js';
@@ -28,7 +28,7 @@ describe('saga under failure (default failure rates)', () => {
     const kafka = kafkaFor(system);
     const replayed = await replayOrderEvents(system, orderId);
     for (const { topic, partition, offset } of replayed) {
-      for (const group of consumersOf(topic)) await waitUntilConsumed(kafka, `${system.prefix}${group}-server`, topic, partition, offset);
+      for (const group of consumersOf(topic)) await waitUntilConsumed(kafka, `${system.prefix}${group}`, topic, partition, offset);
     }
 
     expect(replayed.length).toBeGreaterThanOrEqual(3);
@@ -123,7 +123,7 @@ describe('saga under failure (default failure rates)', () => {
   });
 });
 
-/** The path the simulated failures choose for an order: a pure function of seed and id. */
+/** The path the simulated failures choose for an order: a pure function of the simulation seed and the order id. */
 function predictedOutcome(orderId: string): string | null {
   if (simulatedFailure(SEED, 'payment', orderId, 0.3)) return 'PAYMENT.DECLINED';
   if (simulatedFailure(SEED, 'inventory', orderId, 0.2)) return 'INVENTORY.SIMULATED_FAILURE';

@@ -1,9 +1,7 @@
 import { IsInt, Max, Min } from 'class-validator';
-import { ServiceConfig } from '#common';
+import { ServiceConfig } from '#service';
 
 export class AnalyticsServiceConfig extends ServiceConfig {
-  override PORT = 3005;
-
   /** How often the console report is printed. */
   @IsInt()
   @Min(100)

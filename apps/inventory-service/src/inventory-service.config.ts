@@ -1,9 +1,7 @@
 import { IsNumber, IsString, Matches, Max, Min } from 'class-validator';
-import { ServiceConfig } from '#common';
+import { ServiceConfig } from '#service';
 
 export class InventoryServiceConfig extends ServiceConfig {
-  override PORT = 3004;
-
   /** Share of paid orders the simulated warehouse fails to reserve (0..1). */
   @IsNumber()
   @Min(0)
@@ -15,6 +13,7 @@ export class InventoryServiceConfig extends ServiceConfig {
   @Matches(/^[A-Za-z0-9_-]{1,64}:\d+(,[A-Za-z0-9_-]{1,64}:\d+)*$/, { message: 'INITIAL_STOCK must look like prod-1:100,prod-2:50' })
   INITIAL_STOCK = 'prod-1:100,prod-2:50,prod-3:25';
 
+  /** Seed of the simulated decisions: same seed + order id → same decision. */
   @IsString()
   SIMULATION_SEED = 'demo';
 }

@@ -1,10 +1,4 @@
-import { runService } from '#common';
-import { InventoryServiceConfig } from './inventory-service.config.js';
-import { InventoryServiceModule } from './inventory-service.module.js';
+import { runService } from '#service';
+import { inventoryService } from './inventory-service.definition.js';
 
-await runService({
-  name: 'inventory-service',
-  group: 'INVENTORY_SERVICE',
-  config: InventoryServiceConfig,
-  module: (config) => InventoryServiceModule.forRoot(config),
-});
+await runService(inventoryService);

@@ -1,10 +1,4 @@
-import { runService } from '#common';
-import { OrderServiceConfig } from './order-service.config.js';
-import { OrderServiceModule } from './order-service.module.js';
+import { runService } from '#service';
+import { orderService } from './order-service.definition.js';
 
-await runService({
-  name: 'order-service',
-  group: 'ORDER_SERVICE',
-  config: OrderServiceConfig,
-  module: (config) => OrderServiceModule.forRoot(config),
-});
+await runService(orderService);

@@ -1,9 +1,7 @@
 import { IsInt, Max, Min } from 'class-validator';
-import { ServiceConfig } from '#common';
+import { ServiceConfig } from '#service';
 
 export class OrderServiceConfig extends ServiceConfig {
-  override PORT = 3002;
-
   /** A pending order with no outcome after this long is cancelled (and compensated). */
   @IsInt()
   @Min(1_000)

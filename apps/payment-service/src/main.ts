@@ -1,10 +1,4 @@
-import { runService } from '#common';
-import { PaymentServiceConfig } from './payment-service.config.js';
-import { PaymentServiceModule } from './payment-service.module.js';
+import { runService } from '#service';
+import { paymentService } from './payment-service.definition.js';
 
-await runService({
-  name: 'payment-service',
-  group: 'PAYMENT_SERVICE',
-  config: PaymentServiceConfig,
-  module: (config) => PaymentServiceModule.forRoot(config),
-});
+await runService(paymentService);

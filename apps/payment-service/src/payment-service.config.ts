@@ -1,9 +1,7 @@
 import { IsNumber, IsString, Max, Min } from 'class-validator';
-import { ServiceConfig } from '#common';
+import { ServiceConfig } from '#service';
 
 export class PaymentServiceConfig extends ServiceConfig {
-  override PORT = 3003;
-
   /** Share of charges the simulated gateway declines (0..1). */
   @IsNumber()
   @Min(0)

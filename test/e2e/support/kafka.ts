@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import type { SagaSystem } from './saga-system.js';
 import { eventually } from './http.js';
 
@@ -30,9 +30,10 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<ReadMessag
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await new Promise<void>((done) => {
     void consumer.run({
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: ({ partition, message }) => {
         messages.push(toReadMessage(topic, partition, message));
         if (messages.length >= expected) done();
+        return Promise.resolve();
       },
     });
   });
@@ -74,6 +75,6 @@ function toReadMessage(topic: string, partition: number, message: KafkaMessage):
     offset: message.offset,
     key: message.key?.toString() ?? null,
     value: message.value?.toString() ?? null,
-    headers: Object.fromEntries(Object.entries(message.headers ?? ({} as IHeaders)).map(([k, v]) => [k, String(v)])),
+    headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
   };
 }

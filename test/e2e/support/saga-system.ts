@@ -1,15 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type ServiceName = 'order-service' | 'payment-service' | 'inventory-service' | 'analytics-service';
-export const SERVICE_NAMES: ServiceName[] = ['order-service', 'payment-service', 'inventory-service', 'analytics-service'];
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+/** Every service: each folder of apps/ is one (test/unit/service-definitions.spec.ts checks that its definition agrees). */
+export const SERVICE_NAMES = readdirSync(join(ROOT, 'apps')) as ServiceName[];
 const START_TIMEOUT_MS = 60_000;
 
 export interface SystemOptions {
@@ -63,8 +64,8 @@ export class SagaSystem {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
     this.processes.set(name, child);
     if (waitHealthy) await this.waitHealthy(name, child);
   }

@@ -1,5 +1,5 @@
-import { FAILURE_CODES } from '#kafka';
-import { ITEMS, next, orderCreated } from '#kafka/testing';
+import { FAILURE_CODES } from '#contracts';
+import { ITEMS, next, orderCreated } from '#contracts/testing';
 import { countersFor, formatReport, totalsReport, type CounterDelta } from './analytics.domain.js';
 
 function fold(deltas: CounterDelta[]): Record<string, number> {
@@ -9,7 +9,7 @@ function fold(deltas: CounterDelta[]): Record<string, number> {
 }
 
 describe('analytics aggregation', () => {
-  it('derives the seed figures and the compensation figures from the events', () => {
+  it('derives the original figures and the compensation figures from the events', () => {
     const completedOrder = orderCreated();
     const paid = next(completedOrder, 'PaymentCompleted', { paymentId: completedOrder.eventId, amountCents: 6000, items: ITEMS });
     const refundedOrder = orderCreated();
@@ -46,7 +46,7 @@ describe('analytics aggregation', () => {
     expect(totalsReport({ orders_created: 2 }).successRate).toBe(0);
   });
 
-  it('prints the console report in the seed shape', () => {
+  it('prints the console report in the shape of the original project', () => {
     const totals = totalsReport({ orders_created: 45, orders_completed: 32, orders_cancelled: 13, revenue_cents: 320000 });
     const text = formatReport({ ...totals, ordersLastMinute: 0 });
     expect(text.split('\n')).toEqual([

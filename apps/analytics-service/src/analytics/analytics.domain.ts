@@ -3,7 +3,8 @@
  * (`countersFor`), and the totals users see are derived from the counters
  * (`totalsReport`). The windowed figures live in stream/stream-aggregator.ts.
  */
-import type { SagaEvent } from '#kafka';
+import type { SagaEvent } from '#contracts';
+import { assertNever } from '#domain';
 
 export type Counters = Readonly<Record<string, number>>;
 export type CounterDelta = readonly [name: string, delta: number];
@@ -95,7 +96,7 @@ export function totalsReport(counters: Counters): TotalsReport {
   };
 }
 
-/** The console report, in the shape users of the seed know. */
+/** The console report, in the shape users of the original project know. */
 export function formatReport(report: TotalsReport & { ordersLastMinute: number }): string {
   return [
     '📊 [STREAMING ANALYTICS]',
@@ -114,8 +115,4 @@ function inventoryFailures(counters: Counters): Record<string, number> {
       .filter(([name]) => name.startsWith(COUNTERS.INVENTORY_FAILED_PREFIX))
       .map(([name, value]) => [name.slice(COUNTERS.INVENTORY_FAILED_PREFIX.length), value]),
   );
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled event ${JSON.stringify(value)}`);
 }

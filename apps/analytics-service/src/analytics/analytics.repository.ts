@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type Db } from '#common';
+import { DATABASE, type Db } from '#service';
 import type { AggregateSnapshot, OrderTrack } from './stream/stream-aggregator.js';
 
 export interface PartitionOffset {

@@ -1,16 +1,11 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { eventTopics, GroupAdmin, KafkaRuntime, partitionKey, serverGroupId, type SagaEvent } from '#kafka';
+import { Topics, type SagaEvent } from '#contracts';
+import { GroupAdmin, KafkaRuntime, partitionKey, type EventReactor, type MessagePosition } from '#messaging';
 import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { totalsReport, type TotalsReport } from './analytics.domain.js';
 import { AnalyticsRepository, type PartitionOffset, type SavedState } from './analytics.repository.js';
 import { StreamAggregator, type StreamFigures } from './stream/stream-aggregator.js';
-
-export interface EventPosition {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-}
 
 export type AnalyticsReport = TotalsReport &
   Omit<StreamFigures, 'counters'> & {
@@ -30,7 +25,7 @@ const LAG_CHECK_MS = 1_000;
  * grows with the events since that snapshot, not with the whole history.
  */
 @Injectable()
-export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
+export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AnalyticsService.name);
   private readonly aggregator: StreamAggregator;
   private readonly groupAdmin: GroupAdmin;
@@ -48,6 +43,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly repository: AnalyticsRepository,
     private readonly kafka: KafkaRuntime,
+    private readonly topics: Topics,
     private readonly config: AnalyticsServiceConfig,
   ) {
     this.aggregator = new StreamAggregator({
@@ -66,7 +62,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
       this.logger.log(`restored the snapshot: ${saved.aggregate.eventsProcessed} events, ${saved.orders.length} tracked orders`);
     } else {
       // No state (first start, or the data folder was wiped): rebuild it from the topics.
-      await this.groupAdmin.forgetOffsets(serverGroupId('ANALYTICS_SERVICE'), eventTopics());
+      await this.groupAdmin.forgetOffsets(this.kafka.groupId, this.topics.events());
     }
     await this.checkLag();
     this.every(this.config.SNAPSHOT_INTERVAL_MS, () => this.snapshot());
@@ -81,7 +77,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Folds in one consumed event, unless the state already covers its offset. */
-  apply(event: SagaEvent, position: EventPosition): void {
+  react(event: SagaEvent, position: MessagePosition): void {
     if (this.covers(position)) return;
     this.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition));
     this.changes.next();
@@ -91,13 +87,13 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
    * Moves the position past a message once it was handled (applied, skipped or
    * dead-lettered): the next snapshot covers it.
    */
-  consumed(position: EventPosition): void {
+  settled(position: MessagePosition): void {
     if (this.covers(position)) return;
     this.next.set(partitionKey(position.topic, position.partition), { topic: position.topic, partition: position.partition, next: position.offset + 1 });
     this.dirty = true;
   }
 
-  private covers(position: EventPosition): boolean {
+  private covers(position: MessagePosition): boolean {
     return position.offset < (this.next.get(partitionKey(position.topic, position.partition))?.next ?? 0);
   }
 
@@ -129,7 +125,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   private async usableSnapshot(): Promise<SavedState | null> {
     const saved = this.repository.load();
     if (!saved) return null;
-    const ends = await this.groupAdmin.endOffsets(eventTopics());
+    const ends = await this.groupAdmin.endOffsets(this.topics.events());
     const ahead = saved.offsets.filter(({ topic, partition, next }) => next > (ends.get(partitionKey(topic, partition))?.high ?? 0));
     if (ahead.length === 0) return saved;
     this.logger.warn(`the snapshot covers offsets beyond the end of the topics (recreated?): rebuilding from the topics`);
@@ -148,7 +144,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
 
   private async checkLag(): Promise<void> {
     try {
-      const ends = await this.groupAdmin.endOffsets(eventTopics());
+      const ends = await this.groupAdmin.endOffsets(this.topics.events());
       let lag = 0;
       const pending: string[] = [];
       for (const [key, { low, high }] of ends) {

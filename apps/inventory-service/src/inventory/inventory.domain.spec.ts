@@ -1,13 +1,16 @@
-import { FAILURE_CODES, type OrderItem } from '#kafka';
-import { next, orderCreated } from '#kafka/testing';
-import { decide, evolve, stockChanges, type StockLevel, type Warehouse } from './inventory.domain.js';
+import { FAILURE_CODES, type OrderItem } from '#contracts';
+import { next, orderCreated } from '#contracts/testing';
+import { react } from '#domain';
+import { inventoryDecider, type InventoryContext, type InventoryState, type StockLevel } from './inventory.domain.js';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
-const RELIABLE: Warehouse = { failureRate: 0, seed: 'test' };
-const BROKEN: Warehouse = { failureRate: 1, seed: 'test' };
+const RELIABLE: InventoryContext = { now: NOW, warehouse: { failureRate: 0, simulationSeed: 'test' } };
+const BROKEN: InventoryContext = { now: NOW, warehouse: { failureRate: 1, simulationSeed: 'test' } };
 
-function shelf(...levels: Array<[string, number]>): Map<string, StockLevel> {
-  return new Map(levels.map(([productId, available]) => [productId, { productId, initial: available, available, reserved: 0 }]));
+/** Given a shelf with these quantities available and no reservation for the order. */
+function shelf(...levels: Array<[string, number]>): InventoryState {
+  const stock = new Map(levels.map(([productId, available]): [string, StockLevel] => [productId, { productId, initial: available, available, reserved: 0 }]));
+  return { reservation: undefined, stock };
 }
 
 function paid(items: OrderItem[]) {
@@ -16,74 +19,76 @@ function paid(items: OrderItem[]) {
 }
 
 const item = (productId: string, quantity: number): OrderItem => ({ productId, quantity, unitPriceCents: 100 });
+const level = (state: InventoryState, productId: string) => state.stock.get(productId);
 
-describe('inventory saga decisions', () => {
-  it('reserves every item of a paid order and moves the stock', () => {
-    const payment = paid([item('prod-1', 2), item('prod-2', 1)]);
+describe('inventory participant', () => {
+  it('given enough stock, when an order is paid, then every item is reserved and the stock moves', () => {
+    const { events, state } = react(inventoryDecider, shelf(['prod-1', 10], ['prod-2', 1]), paid([item('prod-1', 2), item('prod-2', 1)]), RELIABLE);
 
-    const [reserved] = decide(undefined, shelf(['prod-1', 10], ['prod-2', 1]), payment, RELIABLE, NOW);
-
-    expect(reserved.type).toBe('InventoryReserved');
-    expect(stockChanges(reserved)).toEqual([
-      { productId: 'prod-1', available: -2, reserved: 2 },
-      { productId: 'prod-2', available: -1, reserved: 1 },
-    ]);
-    expect(evolve(undefined, reserved)?.status).toBe('reserved');
+    expect(events.map((event) => event.type)).toEqual(['InventoryReserved']);
+    expect(state.reservation?.status).toBe('reserved');
+    expect(level(state, 'prod-1')).toMatchObject({ available: 8, reserved: 2 });
+    expect(level(state, 'prod-2')).toMatchObject({ available: 0, reserved: 1 });
   });
 
-  it('reserves nothing when one product is short (all or nothing)', () => {
-    const payment = paid([item('prod-1', 2), item('prod-3', 26)]);
+  it('given one product short, when an order is paid, then nothing is reserved (all or nothing)', () => {
+    const given = shelf(['prod-1', 100], ['prod-3', 25]);
 
-    const [failed] = decide(undefined, shelf(['prod-1', 100], ['prod-3', 25]), payment, RELIABLE, NOW);
+    const { events, state } = react(inventoryDecider, given, paid([item('prod-1', 2), item('prod-3', 26)]), RELIABLE);
 
-    expect(failed).toMatchObject({ type: 'InventoryFailed', payload: { code: FAILURE_CODES.INVENTORY_INSUFFICIENT_STOCK } });
-    expect(failed.type === 'InventoryFailed' && failed.payload.reason).toBe('prod-3: 26 requested, 25 available');
-    expect(stockChanges(failed)).toEqual([]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'InventoryFailed',
+        payload: expect.objectContaining({ code: FAILURE_CODES.INVENTORY_INSUFFICIENT_STOCK, reason: 'prod-3: 26 requested, 25 available' }),
+      }),
+    ]);
+    expect(state.stock).toEqual(given.stock);
+    expect(state.reservation?.status).toBe('failed');
   });
 
   it('adds up a product listed twice before checking stock', () => {
-    const payment = paid([item('prod-1', 3), item('prod-1', 3)]);
-    const [failed] = decide(undefined, shelf(['prod-1', 5]), payment, RELIABLE, NOW);
-    expect(failed.type).toBe('InventoryFailed');
+    const { events } = react(inventoryDecider, shelf(['prod-1', 5]), paid([item('prod-1', 3), item('prod-1', 3)]), RELIABLE);
+    expect(events.map((event) => event.type)).toEqual(['InventoryFailed']);
   });
 
   it('fails an unknown product', () => {
-    const [failed] = decide(undefined, shelf(['prod-1', 5]), paid([item('prod-9', 1)]), RELIABLE, NOW);
-    expect(failed).toMatchObject({ payload: { code: FAILURE_CODES.INVENTORY_UNKNOWN_PRODUCT, reason: 'unknown product prod-9' } });
+    const { events } = react(inventoryDecider, shelf(['prod-1', 5]), paid([item('prod-9', 1)]), RELIABLE);
+    expect(events[0]).toMatchObject({ payload: { code: FAILURE_CODES.INVENTORY_UNKNOWN_PRODUCT, reason: 'unknown product prod-9' } });
   });
 
   it('fails when the simulated warehouse fails, whatever the stock', () => {
-    const [failed] = decide(undefined, shelf(['prod-1', 5]), paid([item('prod-1', 1)]), BROKEN, NOW);
-    expect(failed).toMatchObject({ payload: { code: FAILURE_CODES.INVENTORY_SIMULATED_FAILURE } });
+    const { events } = react(inventoryDecider, shelf(['prod-1', 5]), paid([item('prod-1', 1)]), BROKEN);
+    expect(events[0]).toMatchObject({ payload: { code: FAILURE_CODES.INVENTORY_SIMULATED_FAILURE } });
   });
 
-  it('decides an order only once', () => {
+  it('given a reservation, when the same payment comes again, then nothing changes', () => {
     const payment = paid([item('prod-1', 1)]);
-    const reservation = evolve(undefined, decide(undefined, shelf(['prod-1', 5]), payment, RELIABLE, NOW)[0]);
-    expect(decide(reservation, shelf(['prod-1', 4]), payment, RELIABLE, NOW)).toEqual([]);
+    const { state: reserved } = react(inventoryDecider, shelf(['prod-1', 5]), payment, RELIABLE);
+
+    expect(react(inventoryDecider, reserved, payment, RELIABLE)).toEqual({ events: [], state: reserved });
   });
 
-  it('releases the reservation of a cancelled order', () => {
+  it('given a reservation, when the order is cancelled, then the stock goes back on the shelf once', () => {
     const payment = paid([item('prod-1', 2)]);
-    const reservation = evolve(undefined, decide(undefined, shelf(['prod-1', 5]), payment, RELIABLE, NOW)[0]);
+    const { state: reserved } = react(inventoryDecider, shelf(['prod-1', 5]), payment, RELIABLE);
     const cancelled = next(payment, 'OrderCancelled', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'no outcome' });
 
-    const [released] = decide(reservation, shelf(['prod-1', 3]), cancelled, RELIABLE, NOW);
+    const { events, state: released } = react(inventoryDecider, reserved, cancelled, RELIABLE);
 
-    expect(released.type).toBe('InventoryReleased');
-    expect(stockChanges(released)).toEqual([{ productId: 'prod-1', available: 2, reserved: -2 }]);
-    expect(evolve(reservation, released)?.status).toBe('released');
-    expect(decide(evolve(reservation, released), shelf(['prod-1', 5]), cancelled, RELIABLE, NOW)).toEqual([]);
+    expect(events.map((event) => event.type)).toEqual(['InventoryReleased']);
+    expect(released.reservation?.status).toBe('released');
+    expect(level(released, 'prod-1')).toMatchObject({ available: 5, reserved: 0 });
+    expect(react(inventoryDecider, released, cancelled, RELIABLE).events).toEqual([]);
   });
 
-  it('reserves nothing for a payment that arrives after the order was cancelled', () => {
+  it('given no reservation, when the order is cancelled first, then a tombstone makes the late payment reserve nothing', () => {
     const payment = paid([item('prod-1', 2)]);
     const cancelled = next(payment, 'OrderCancelled', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'no outcome' });
 
-    expect(decide(undefined, shelf(['prod-1', 5]), cancelled, RELIABLE, NOW)).toEqual([]);
-    const tombstone = evolve(undefined, cancelled);
+    const { events, state: tombstone } = react(inventoryDecider, shelf(['prod-1', 5]), cancelled, RELIABLE);
 
-    expect(tombstone?.status).toBe('cancelled');
-    expect(decide(tombstone, shelf(['prod-1', 5]), payment, RELIABLE, NOW)).toEqual([]);
+    expect(events).toEqual([]);
+    expect(tombstone.reservation?.status).toBe('cancelled');
+    expect(react(inventoryDecider, tombstone, payment, RELIABLE)).toEqual({ events: [], state: tombstone });
   });
 });

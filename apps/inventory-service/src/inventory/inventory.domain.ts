@@ -1,19 +1,10 @@
 /**
- * The inventory's part of the saga as pure functions. A paid order's items are
- * reserved all together or not at all; a cancelled order's reservation goes back
- * on the shelf. Stock is conserved: available + reserved = initial, per product.
+ * The inventory's part of the saga as a decider: pure functions. A paid order's
+ * items are reserved all together or not at all; a cancelled order's reservation
+ * goes back on the shelf. Stock is conserved: available + reserved = initial, per product.
  */
-import { simulatedFailure } from '#common';
-import {
-  eventCausedBy,
-  FAILURE_CODES,
-  type InventoryFailedEvent,
-  type InventoryReleasedEvent,
-  type InventoryReservedEvent,
-  type OrderCancelledEvent,
-  type OrderItem,
-  type PaymentCompletedEvent,
-} from '#kafka';
+import { eventCausedBy, FAILURE_CODES, type EventOf, type OrderItem } from '#contracts';
+import { assertNever, simulatedFailure, type Decider } from '#domain';
 
 export interface StockLevel {
   readonly productId: string;
@@ -33,81 +24,67 @@ export interface Reservation {
   readonly updatedAt: string;
 }
 
+/** What the inventory knows when it decides for one order: its reservation, and the shelf. */
+export interface InventoryState {
+  readonly reservation: Reservation | undefined;
+  readonly stock: ReadonlyMap<string, StockLevel>;
+}
+
+/** The events the inventory service reacts to. */
+export const INVENTORY_REACTS_TO = ['PaymentCompleted', 'OrderCancelled'] as const;
+export type InventoryInput = EventOf<(typeof INVENTORY_REACTS_TO)[number]>;
+export type InventoryOutput = EventOf<'InventoryReserved' | 'InventoryFailed' | 'InventoryReleased'>;
+
+/** The simulated warehouse. */
 export interface Warehouse {
   readonly failureRate: number;
-  readonly seed: string;
+  readonly simulationSeed: string;
 }
 
-export interface StockChange {
-  readonly productId: string;
-  readonly available: number;
-  readonly reserved: number;
+export interface InventoryContext {
+  readonly now: Date;
+  readonly warehouse: Warehouse;
 }
 
-export type InventorySagaEvent = PaymentCompletedEvent | OrderCancelledEvent;
-export type InventoryOutcomeEvent = InventoryReservedEvent | InventoryFailedEvent | InventoryReleasedEvent;
+export const inventoryDecider: Decider<InventoryState, InventoryInput, InventoryOutput, InventoryContext> = {
+  decide({ reservation, stock }, event, { now, warehouse }) {
+    switch (event.type) {
+      case 'PaymentCompleted':
+        return reservation ? [] : [reserve(stock, event, warehouse, now)];
+      case 'OrderCancelled':
+        if (reservation?.status !== 'reserved') return [];
+        return [eventCausedBy(event, 'InventoryReleased', { orderId: reservation.orderId, items: reservation.items }, now)];
+      default:
+        return assertNever(event);
+    }
+  },
 
-export function decide(
-  reservation: Reservation | undefined,
-  stock: ReadonlyMap<string, StockLevel>,
-  event: InventorySagaEvent,
-  warehouse: Warehouse,
-  now: Date,
-): InventoryOutcomeEvent[] {
-  switch (event.type) {
-    case 'PaymentCompleted':
-      return reservation ? [] : [reserve(stock, event, warehouse, now)];
-    case 'OrderCancelled':
-      if (reservation?.status !== 'reserved') return [];
-      return [eventCausedBy(event, 'InventoryReleased', { orderId: reservation.orderId, items: reservation.items }, now)];
-    default:
-      return assertNever(event);
-  }
-}
+  evolve(state, event) {
+    const base = { orderId: event.correlationId, updatedAt: event.occurredAt };
+    switch (event.type) {
+      case 'InventoryReserved':
+        return { reservation: { ...base, status: 'reserved', items: event.payload.items, reason: null }, stock: move(state.stock, event.payload.items, 1) };
+      case 'InventoryReleased':
+        return {
+          reservation: { ...base, status: 'released', items: event.payload.items, reason: 'order cancelled' },
+          stock: move(state.stock, event.payload.items, -1),
+        };
+      case 'InventoryFailed':
+        return { ...state, reservation: { ...base, status: 'failed', items: [], reason: `${event.payload.code}: ${event.payload.reason}` } };
+      case 'OrderCancelled':
+        // Cancelled before payment completed: a tombstone, so that a late PaymentCompleted reserves nothing.
+        if (state.reservation) return state;
+        return { ...state, reservation: { ...base, status: 'cancelled', items: [], reason: 'order cancelled before payment completed' } };
+      default:
+        return state;
+    }
+  },
+};
 
-/**
- * The reservation after an outcome, or after an OrderCancelled that arrived first:
- * then the order is marked cancelled so that a late PaymentCompleted reserves nothing.
- */
-export function evolve(reservation: Reservation | undefined, event: InventoryOutcomeEvent | OrderCancelledEvent): Reservation | undefined {
-  const base = { orderId: event.correlationId, updatedAt: event.occurredAt };
-  switch (event.type) {
-    case 'InventoryReserved':
-      return { ...base, status: 'reserved', items: event.payload.items, reason: null };
-    case 'InventoryFailed':
-      return { ...base, status: 'failed', items: [], reason: `${event.payload.code}: ${event.payload.reason}` };
-    case 'InventoryReleased':
-      return { ...base, status: 'released', items: event.payload.items, reason: 'order cancelled' };
-    case 'OrderCancelled':
-      return reservation ?? { ...base, status: 'cancelled', items: [], reason: 'order cancelled before payment completed' };
-    default:
-      return assertNever(event);
-  }
-}
-
-/** How an outcome moves stock between the shelf and the reserved pile. */
-export function stockChanges(event: InventoryOutcomeEvent): StockChange[] {
-  switch (event.type) {
-    case 'InventoryReserved':
-      return quantities(event.payload.items).map(([productId, quantity]) => ({ productId, available: -quantity, reserved: quantity }));
-    case 'InventoryReleased':
-      return quantities(event.payload.items).map(([productId, quantity]) => ({ productId, available: quantity, reserved: -quantity }));
-    case 'InventoryFailed':
-      return [];
-    default:
-      return assertNever(event);
-  }
-}
-
-function reserve(
-  stock: ReadonlyMap<string, StockLevel>,
-  event: PaymentCompletedEvent,
-  warehouse: Warehouse,
-  now: Date,
-): InventoryReservedEvent | InventoryFailedEvent {
+function reserve(stock: ReadonlyMap<string, StockLevel>, event: EventOf<'PaymentCompleted'>, warehouse: Warehouse, now: Date): InventoryOutput {
   const { orderId, items } = event.payload;
   const fail = (code: string, reason: string) => eventCausedBy(event, 'InventoryFailed', { orderId, code, reason }, now);
-  if (simulatedFailure(warehouse.seed, 'inventory', orderId, warehouse.failureRate)) {
+  if (simulatedFailure(warehouse.simulationSeed, 'inventory', orderId, warehouse.failureRate)) {
     return fail(FAILURE_CODES.INVENTORY_SIMULATED_FAILURE, 'the (simulated) warehouse could not reserve the items');
   }
   for (const [productId, quantity] of quantities(items)) {
@@ -120,13 +97,19 @@ function reserve(
   return eventCausedBy(event, 'InventoryReserved', { orderId, items }, now);
 }
 
+/** Moves the items from the shelf to the reserved pile (direction 1) or back (-1). */
+function move(stock: ReadonlyMap<string, StockLevel>, items: readonly OrderItem[], direction: 1 | -1): ReadonlyMap<string, StockLevel> {
+  const moved = new Map(stock);
+  for (const [productId, quantity] of quantities(items)) {
+    const level = moved.get(productId)!;
+    moved.set(productId, { ...level, available: level.available - direction * quantity, reserved: level.reserved + direction * quantity });
+  }
+  return moved;
+}
+
 /** Total quantity per product: an order may list one product twice. */
 function quantities(items: readonly OrderItem[]): Array<[string, number]> {
   const totals = new Map<string, number>();
   for (const { productId, quantity } of items) totals.set(productId, (totals.get(productId) ?? 0) + quantity);
   return [...totals];
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled event ${JSON.stringify(value)}`);
 }

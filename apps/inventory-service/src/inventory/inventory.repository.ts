@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type Db } from '#common';
-import type { OrderItem } from '#kafka';
-import type { Reservation, ReservationStatus, StockChange, StockLevel } from './inventory.domain.js';
+import type { OrderItem } from '#contracts';
+import { DATABASE, type Db } from '#service';
+import type { Reservation, ReservationStatus, StockLevel } from './inventory.domain.js';
 
 interface ReservationRow {
   order_id: string;
@@ -17,9 +17,9 @@ export class InventoryRepository {
 
   constructor(@Inject(DATABASE) private readonly db: Db) {
     this.statements = {
-      seed: db.prepare('INSERT OR IGNORE INTO products (product_id, initial, available, reserved) VALUES (?, ?, ?, 0)'),
+      addProduct: db.prepare('INSERT OR IGNORE INTO products (product_id, initial, available, reserved) VALUES (?, ?, ?, 0)'),
       stock: db.prepare<[], StockLevel>('SELECT product_id AS productId, initial, available, reserved FROM products ORDER BY product_id'),
-      adjust: db.prepare('UPDATE products SET available = available + @available, reserved = reserved + @reserved WHERE product_id = @productId'),
+      setLevel: db.prepare('UPDATE products SET available = @available, reserved = @reserved WHERE product_id = @productId'),
       reservation: db.prepare<[string], ReservationRow>('SELECT * FROM reservations WHERE order_id = ?'),
       saveReservation: db.prepare(
         `INSERT INTO reservations (order_id, status, items, reason, updated_at) VALUES (@order_id, @status, @items, @reason, @updated_at)
@@ -29,9 +29,9 @@ export class InventoryRepository {
   }
 
   /** Puts products on the shelf that are not there yet; existing stock is left alone. */
-  seed(initial: ReadonlyMap<string, number>): void {
+  addInitialStock(initial: ReadonlyMap<string, number>): void {
     this.db.transaction(() => {
-      for (const [productId, quantity] of initial) this.statements.seed.run(productId, quantity, quantity);
+      for (const [productId, quantity] of initial) this.statements.addProduct.run(productId, quantity, quantity);
     })();
   }
 
@@ -39,8 +39,8 @@ export class InventoryRepository {
     return this.statements.stock.all();
   }
 
-  adjust(changes: StockChange[]): void {
-    for (const change of changes) this.statements.adjust.run(change);
+  saveStockLevel({ productId, available, reserved }: StockLevel): void {
+    this.statements.setLevel.run({ productId, available, reserved });
   }
 
   findReservation(orderId: string): Reservation | undefined {

@@ -1,40 +1,57 @@
 import { Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
-import { UnitOfWork } from '#common';
+import { UnitOfWork, type EventReactor, type Participant } from '#messaging';
 import { InventoryServiceConfig, parseInitialStock } from '../inventory-service.config.js';
-import { decide, evolve, stockChanges, type InventorySagaEvent, type Reservation, type StockLevel, type Warehouse } from './inventory.domain.js';
+import {
+  inventoryDecider,
+  type InventoryContext,
+  type InventoryInput,
+  type InventoryOutput,
+  type InventoryState,
+  type Reservation,
+  type StockLevel,
+} from './inventory.domain.js';
 import { InventoryRepository } from './inventory.repository.js';
 
+/** The inventory service's saga participant, and the queries of its HTTP API. */
 @Injectable()
-export class InventoryService implements OnModuleInit {
-  private readonly warehouse: Warehouse;
+export class InventoryService
+  implements Participant<InventoryState, InventoryInput, InventoryOutput, InventoryContext>, EventReactor<InventoryInput['type']>, OnModuleInit
+{
+  readonly decider = inventoryDecider;
 
   constructor(
     private readonly inventory: InventoryRepository,
     private readonly unitOfWork: UnitOfWork,
     private readonly config: InventoryServiceConfig,
-  ) {
-    this.warehouse = { failureRate: config.INVENTORY_FAILURE_RATE, seed: config.SIMULATION_SEED };
-  }
+  ) {}
 
   onModuleInit(): void {
-    this.inventory.seed(parseInitialStock(this.config.INITIAL_STOCK));
+    this.inventory.addInitialStock(parseInitialStock(this.config.INITIAL_STOCK));
   }
 
+  // ------------------------------------------------------------ the participant
+
   /** Reserves a paid order's items, or releases a cancelled order's; once per event. */
-  react(event: InventorySagaEvent): void {
-    this.unitOfWork.applyOnce(event, (emit) => {
-      const before = this.inventory.findReservation(event.correlationId);
-      const stock = new Map(this.inventory.stock().map((level) => [level.productId, level]));
-      let reservation = before;
-      for (const outcome of decide(before, stock, event, this.warehouse, new Date())) {
-        reservation = evolve(reservation, outcome);
-        this.inventory.adjust(stockChanges(outcome));
-        emit(outcome);
-      }
-      if (event.type === 'OrderCancelled') reservation = evolve(reservation, event);
-      if (reservation !== before) this.inventory.saveReservation(reservation!);
-    });
+  react(event: InventoryInput): void {
+    this.unitOfWork.react(this, event);
   }
+
+  context(): InventoryContext {
+    return { now: new Date(), warehouse: { failureRate: this.config.INVENTORY_FAILURE_RATE, simulationSeed: this.config.SIMULATION_SEED } };
+  }
+
+  load(orderId: string): InventoryState {
+    return { reservation: this.inventory.findReservation(orderId), stock: new Map(this.inventory.stock().map((level) => [level.productId, level])) };
+  }
+
+  save(state: InventoryState, before: InventoryState): void {
+    if (state.reservation && state.reservation !== before.reservation) this.inventory.saveReservation(state.reservation);
+    for (const [productId, level] of state.stock) {
+      if (level !== before.stock.get(productId)) this.inventory.saveStockLevel(level);
+    }
+  }
+
+  // ------------------------------------------------------------ the HTTP API
 
   stock(): StockLevel[] {
     return this.inventory.stock();

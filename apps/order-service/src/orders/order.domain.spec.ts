@@ -1,74 +1,85 @@
-import { FAILURE_CODES } from '#kafka';
-import { ITEMS, next, orderCreated } from '#kafka/testing';
-import { decide, decideTimeout, evolve, newOrder, totalOf, type Order } from './order.domain.js';
+import { FAILURE_CODES } from '#contracts';
+import { ITEMS, next, orderCreated } from '#contracts/testing';
+import { react } from '#domain';
+import { decideTimeout, orderDecider, placeOrder, totalOf, type OrderContext } from './order.domain.js';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
+const CONTEXT: OrderContext = { now: NOW, sagaTimeoutMs: 30_000 };
 
-function givenPendingOrder(): { order: Order; created: ReturnType<typeof orderCreated> } {
-  const order = newOrder('1b4e28ba-2fa1-41d2-883f-0016d3cca427', 'user-123', ITEMS, NOW);
+/** Given a pending order and its OrderCreated. */
+function givenPendingOrder() {
+  const { order } = placeOrder('1b4e28ba-2fa1-41d2-883f-0016d3cca427', 'user-123', ITEMS, NOW);
   return { order, created: orderCreated(order.id, ITEMS) };
 }
 
-describe('order saga decisions', () => {
-  it('totals the items in cents', () => {
+describe('order participant', () => {
+  it('places a pending order whose OrderCreated carries the computed total', () => {
+    const { order, created } = placeOrder('1b4e28ba-2fa1-41d2-883f-0016d3cca427', 'user-123', ITEMS, NOW);
     expect(totalOf(ITEMS)).toBe(2 * 2500 + 1000);
+    expect(order).toMatchObject({ status: 'pending', totalCents: 6000 });
+    expect(created).toMatchObject({ type: 'OrderCreated', correlationId: order.id, causationId: null, payload: { totalCents: 6000 } });
   });
 
-  it('completes when inventory is reserved', () => {
+  it('given a pending order, when inventory is reserved, then it completes', () => {
     const { order, created } = givenPendingOrder();
     const paid = next(created, 'PaymentCompleted', { paymentId: created.eventId, amountCents: 6000, items: ITEMS });
     const reserved = next(paid, 'InventoryReserved', { items: ITEMS });
 
-    const events = decide(order, reserved, NOW);
+    const { events, state } = react(orderDecider, order, reserved, CONTEXT);
 
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'OrderCompleted', causationId: reserved.eventId, payload: { orderId: order.id, totalCents: 6000 } });
-    expect(evolve(order, events[0]).status).toBe('completed');
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'OrderCompleted', causationId: reserved.eventId, payload: { orderId: order.id, totalCents: 6000 } }),
+    ]);
+    expect(state.status).toBe('completed');
   });
 
-  it('cancels with the payment reason when payment fails', () => {
+  it('given a pending order, when payment fails, then it is cancelled with the payment reason', () => {
     const { order, created } = givenPendingOrder();
     const failed = next(created, 'PaymentFailed', { amountCents: 6000, code: FAILURE_CODES.PAYMENT_DECLINED, reason: 'card declined' });
 
-    const [cancelled] = decide(order, failed, NOW);
+    const { events, state } = react(orderDecider, order, failed, CONTEXT);
 
-    expect(cancelled).toMatchObject({ type: 'OrderCancelled', payload: { code: 'PAYMENT.DECLINED' } });
-    const after = evolve(order, cancelled);
-    expect(after).toMatchObject({ status: 'cancelled', cancellationCode: 'PAYMENT.DECLINED' });
-    expect(after.cancellationReason).toContain('card declined');
+    expect(events).toEqual([expect.objectContaining({ type: 'OrderCancelled', payload: expect.objectContaining({ code: 'PAYMENT.DECLINED' }) })]);
+    expect(state).toMatchObject({ status: 'cancelled', cancellationCode: 'PAYMENT.DECLINED' });
+    expect(state.cancellationReason).toContain('card declined');
   });
 
-  it('cancels with the inventory reason when inventory fails', () => {
+  it('given a pending order, when inventory fails, then it is cancelled with the inventory reason', () => {
     const { order, created } = givenPendingOrder();
-    const failed = next(created, 'InventoryFailed', { code: FAILURE_CODES.INVENTORY_INSUFFICIENT_STOCK, reason: 'prod-1: 2 requested, 1 available' });
+    const reason = 'prod-1: 2 requested, 1 available';
+    const failed = next(created, 'InventoryFailed', { code: FAILURE_CODES.INVENTORY_INSUFFICIENT_STOCK, reason });
 
-    const [cancelled] = decide(order, failed, NOW);
+    const { events, state } = react(orderDecider, order, failed, CONTEXT);
 
-    expect(cancelled.type).toBe('OrderCancelled');
-    expect(evolve(order, cancelled).cancellationReason).toContain('prod-1: 2 requested, 1 available');
+    expect(events.map((event) => event.type)).toEqual(['OrderCancelled']);
+    expect(state.cancellationReason).toContain(reason);
   });
 
-  it('records payment progress without changing state', () => {
+  it('given a pending order, when payment completes, then nothing is emitted and it stays pending', () => {
     const { order, created } = givenPendingOrder();
     const paid = next(created, 'PaymentCompleted', { paymentId: created.eventId, amountCents: 6000, items: ITEMS });
-    expect(decide(order, paid, NOW)).toEqual([]);
+
+    expect(react(orderDecider, order, paid, CONTEXT)).toEqual({ events: [], state: order });
   });
 
-  it('decides nothing for an order that already finished', () => {
+  it('given a cancelled order, when a late reservation arrives, then nothing happens', () => {
     const { order, created } = givenPendingOrder();
-    const cancelled = evolve(order, decide(order, next(created, 'PaymentFailed', { amountCents: 0, code: 'PAYMENT.DECLINED', reason: 'x' }), NOW)[0]);
-    const lateReservation = next(created, 'InventoryReserved', { items: ITEMS });
+    const declined = next(created, 'PaymentFailed', { amountCents: 0, code: 'PAYMENT.DECLINED', reason: 'x' });
+    const { state: cancelled } = react(orderDecider, order, declined, CONTEXT);
 
-    expect(decide(cancelled, lateReservation, NOW)).toEqual([]);
+    const late = react(orderDecider, cancelled, next(created, 'InventoryReserved', { items: ITEMS }), CONTEXT);
+
+    expect(late).toEqual({ events: [], state: cancelled });
   });
 
-  it('times out a pending order only after the timeout', () => {
+  it('times out a pending order only once the saga timeout has passed', () => {
     const { order } = givenPendingOrder();
-    expect(decideTimeout(order, new Date(NOW.getTime() + 29_999), 30_000)).toBeNull();
+    const at = (ms: number): OrderContext => ({ ...CONTEXT, now: new Date(NOW.getTime() + ms) });
+    expect(decideTimeout(order, at(29_999))).toEqual([]);
 
-    const timeout = decideTimeout(order, new Date(NOW.getTime() + 30_000), 30_000);
+    const [timeout] = decideTimeout(order, at(30_000));
 
     expect(timeout).toMatchObject({ type: 'OrderCancelled', causationId: null, payload: { code: FAILURE_CODES.SAGA_TIMEOUT } });
-    expect(decideTimeout(evolve(order, timeout!), new Date(NOW.getTime() + 60_000), 30_000)).toBeNull();
+    expect(decideTimeout(orderDecider.evolve(order, timeout), at(60_000))).toEqual([]);
   });
 });

@@ -1,21 +1,9 @@
 /**
- * The order's part of the saga as pure functions: no Kafka, no Nest, no database.
- * `decide(order, event)` says which events the order emits in reaction to a saga
- * event; `evolve(order, event)` applies an emitted event to the order's state.
+ * The order's part of the saga as a decider: pure functions, no Kafka, no Nest, no
+ * database. An order is created pending; the first outcome it hears of finishes it.
  */
-import {
-  createEvent,
-  eventCausedBy,
-  FAILURE_CODES,
-  type InventoryFailedEvent,
-  type InventoryReservedEvent,
-  type OrderCancelledEvent,
-  type OrderCompletedEvent,
-  type OrderItem,
-  type PaymentCompletedEvent,
-  type PaymentFailedEvent,
-  type PaymentRefundedEvent,
-} from '#kafka';
+import { createEvent, eventCausedBy, FAILURE_CODES, type EventOf, type OrderItem } from '#contracts';
+import { assertNever, type Decider } from '#domain';
 
 export type OrderStatus = 'pending' | 'completed' | 'cancelled';
 export const ORDER_STATUSES: readonly OrderStatus[] = ['pending', 'completed', 'cancelled'];
@@ -32,24 +20,58 @@ export interface Order {
   readonly updatedAt: string;
 }
 
-/** Saga events the order service listens to. */
-export type OrderSagaEvent =
-  | PaymentCompletedEvent
-  | PaymentFailedEvent
-  | PaymentRefundedEvent
-  | InventoryReservedEvent
-  | InventoryFailedEvent;
+/** The events the order service reacts to. */
+export const ORDER_REACTS_TO = ['PaymentCompleted', 'PaymentFailed', 'PaymentRefunded', 'InventoryReserved', 'InventoryFailed'] as const;
+export type OrderInput = EventOf<(typeof ORDER_REACTS_TO)[number]>;
+/** The events it emits once the order exists. */
+export type OrderOutput = EventOf<'OrderCompleted' | 'OrderCancelled'>;
 
-/** Events the order service emits after its creation event. */
-export type OrderOutcomeEvent = OrderCancelledEvent | OrderCompletedEvent;
+export interface OrderContext {
+  readonly now: Date;
+  readonly sagaTimeoutMs: number;
+}
+
+export const orderDecider: Decider<Order, OrderInput, OrderOutput, OrderContext> = {
+  /** Only a pending order reacts; a finished one has nothing left to decide. */
+  decide(order, event, { now }) {
+    if (order.status !== 'pending') return [];
+    switch (event.type) {
+      case 'PaymentFailed':
+        return [cancellation(event, event.payload.code, `payment failed: ${event.payload.reason}`, now)];
+      case 'InventoryFailed':
+        return [cancellation(event, event.payload.code, `inventory failed: ${event.payload.reason}; payment refunded`, now)];
+      case 'InventoryReserved':
+        return [eventCausedBy(event, 'OrderCompleted', { orderId: order.id, totalCents: order.totalCents }, now)];
+      case 'PaymentCompleted':
+      case 'PaymentRefunded':
+        return [];
+      default:
+        return assertNever(event);
+    }
+  },
+
+  evolve(order, event) {
+    const updatedAt = event.occurredAt;
+    switch (event.type) {
+      case 'OrderCompleted':
+        return { ...order, status: 'completed', updatedAt };
+      case 'OrderCancelled':
+        return { ...order, status: 'cancelled', cancellationCode: event.payload.code, cancellationReason: event.payload.reason, updatedAt };
+      default:
+        // The consumed events change the order only through the outcomes decided on them.
+        return order;
+    }
+  },
+};
 
 export function totalOf(items: readonly OrderItem[]): number {
   return items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
 }
 
-export function newOrder(id: string, userId: string, items: readonly OrderItem[], now: Date): Order {
+/** A new pending order and the OrderCreated event that starts its saga. */
+export function placeOrder(id: string, userId: string, items: readonly OrderItem[], now: Date): { order: Order; created: EventOf<'OrderCreated'> } {
   const at = now.toISOString();
-  return {
+  const order: Order = {
     id,
     userId,
     items,
@@ -60,53 +82,26 @@ export function newOrder(id: string, userId: string, items: readonly OrderItem[]
     createdAt: at,
     updatedAt: at,
   };
-}
-
-/** Only a pending order reacts; a finished one has nothing left to decide. */
-export function decide(order: Order, event: OrderSagaEvent, now: Date): OrderOutcomeEvent[] {
-  if (order.status !== 'pending') return [];
-  switch (event.type) {
-    case 'PaymentFailed':
-      return [cancellation(event, event.payload.code, `payment failed: ${event.payload.reason}`, now)];
-    case 'InventoryFailed':
-      return [cancellation(event, event.payload.code, `inventory failed: ${event.payload.reason}; payment refunded`, now)];
-    case 'InventoryReserved':
-      return [eventCausedBy(event, 'OrderCompleted', { orderId: order.id, totalCents: order.totalCents }, now)];
-    case 'PaymentCompleted':
-    case 'PaymentRefunded':
-      return [];
-    default:
-      return assertNever(event);
-  }
+  const created = createEvent(
+    'OrderCreated',
+    { orderId: id, userId, items, totalCents: order.totalCents },
+    { correlationId: id, causationId: null, occurredAt: now },
+  );
+  return { order, created };
 }
 
 /** A pending order older than the saga timeout is cancelled; its participants compensate. */
-export function decideTimeout(order: Order, now: Date, timeoutMs: number): OrderCancelledEvent | null {
-  if (order.status !== 'pending') return null;
-  if (now.getTime() - Date.parse(order.createdAt) < timeoutMs) return null;
-  return createEvent(
+export function decideTimeout(order: Order, { now, sagaTimeoutMs }: OrderContext): OrderOutput[] {
+  if (order.status !== 'pending') return [];
+  if (now.getTime() - Date.parse(order.createdAt) < sagaTimeoutMs) return [];
+  const cancelled = createEvent(
     'OrderCancelled',
-    { orderId: order.id, code: FAILURE_CODES.SAGA_TIMEOUT, reason: `no outcome within ${timeoutMs} ms` },
+    { orderId: order.id, code: FAILURE_CODES.SAGA_TIMEOUT, reason: `no outcome within ${sagaTimeoutMs} ms` },
     { correlationId: order.id, causationId: null, occurredAt: now },
   );
+  return [cancelled];
 }
 
-export function evolve(order: Order, event: OrderOutcomeEvent): Order {
-  const updatedAt = event.occurredAt;
-  switch (event.type) {
-    case 'OrderCompleted':
-      return { ...order, status: 'completed', updatedAt };
-    case 'OrderCancelled':
-      return { ...order, status: 'cancelled', cancellationCode: event.payload.code, cancellationReason: event.payload.reason, updatedAt };
-    default:
-      return assertNever(event);
-  }
-}
-
-function cancellation(cause: OrderSagaEvent, code: string, reason: string, now: Date): OrderCancelledEvent {
+function cancellation(cause: OrderInput, code: string, reason: string, now: Date): EventOf<'OrderCancelled'> {
   return eventCausedBy(cause, 'OrderCancelled', { orderId: cause.correlationId, code, reason }, now);
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled event ${JSON.stringify(value)}`);
 }

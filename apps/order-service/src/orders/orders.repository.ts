@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type Db } from '#common';
-import type { OrderItem, SagaEvent } from '#kafka';
+import { DATABASE, type Db } from '#service';
+import type { OrderItem, SagaEvent } from '#contracts';
 import type { Order, OrderStatus } from './order.domain.js';
 
 export interface HistoryEntry {

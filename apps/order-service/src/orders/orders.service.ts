@@ -1,10 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { fromCents, toCents, UnitOfWork, type Emit } from '#common';
-import { createEvent, PermanentEventError, type OrderItem, type SagaEvent } from '#kafka';
+import type { OrderItem, SagaEvent } from '#contracts';
+import { fromCents, toCents } from '#domain';
+import { PermanentEventError, UnitOfWork, type EventReactor, type Participant } from '#messaging';
 import { OrderServiceConfig } from '../order-service.config.js';
 import type { CreateOrderDto } from './dto/create-order.dto.js';
-import { decide, decideTimeout, evolve, newOrder, totalOf, type Order, type OrderOutcomeEvent, type OrderSagaEvent, type OrderStatus } from './order.domain.js';
+import {
+  decideTimeout,
+  orderDecider,
+  placeOrder,
+  totalOf,
+  type Order,
+  type OrderContext,
+  type OrderInput,
+  type OrderOutput,
+  type OrderStatus,
+} from './order.domain.js';
 import { OrdersRepository, type HistoryEntry } from './orders.repository.js';
 
 export interface PlacedOrder {
@@ -13,13 +24,48 @@ export interface PlacedOrder {
   readonly replayed: boolean;
 }
 
+/** The order service's saga participant, and the queries and commands of its HTTP API. */
 @Injectable()
-export class OrdersService {
+export class OrdersService implements Participant<Order, OrderInput, OrderOutput, OrderContext>, EventReactor<OrderInput['type']> {
+  readonly decider = orderDecider;
+
   constructor(
     private readonly orders: OrdersRepository,
     private readonly unitOfWork: UnitOfWork,
     private readonly config: OrderServiceConfig,
   ) {}
+
+  // ------------------------------------------------------------ the participant
+
+  /** Applies a payment or inventory outcome to its order, once. */
+  react(event: OrderInput): void {
+    this.unitOfWork.react(this, event);
+  }
+
+  context(now = new Date()): OrderContext {
+    return { now, sagaTimeoutMs: this.config.SAGA_TIMEOUT_MS };
+  }
+
+  load(orderId: string): Order {
+    const order = this.orders.find(orderId);
+    if (!order) throw new PermanentEventError(`unknown order ${orderId}`);
+    return order;
+  }
+
+  /** The order's new state, and every event of this step in its history. */
+  save(order: Order, before: Order, events: readonly SagaEvent[]): void {
+    if (order !== before) this.orders.update(order);
+    for (const event of events) this.orders.recordStep(event, describe(event));
+  }
+
+  /** Cancels every pending order older than the saga timeout; returns how many. */
+  cancelTimedOut(now: Date): number {
+    const expired = this.orders.pendingCreatedBefore(new Date(now.getTime() - this.config.SAGA_TIMEOUT_MS));
+    for (const { id } of expired) this.unitOfWork.decide(this, id, (order) => decideTimeout(order, this.context(now)));
+    return expired.length;
+  }
+
+  // ------------------------------------------------------------ the HTTP API
 
   /** Creates a pending order and its OrderCreated event in one transaction: the saga starts. */
   place(request: CreateOrderDto, idempotencyKey?: string): PlacedOrder {
@@ -29,14 +75,10 @@ export class OrdersService {
     return this.unitOfWork.commit((emit) => {
       const earlier = idempotencyKey ? this.replay(idempotencyKey, requestHash) : undefined;
       if (earlier) return { order: earlier, replayed: true };
-      const order = newOrder(randomUUID(), request.userId, items, new Date());
-      const created = createEvent(
-        'OrderCreated',
-        { orderId: order.id, userId: order.userId, items: order.items, totalCents: order.totalCents },
-        { correlationId: order.id, causationId: null, occurredAt: new Date(order.createdAt) },
-      );
+      const { order, created } = placeOrder(randomUUID(), request.userId, items, new Date());
       this.orders.insert(order, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
-      this.record(created, emit);
+      this.orders.recordStep(created, describe(created));
+      emit(created);
       return { order, replayed: false };
     });
   }
@@ -49,40 +91,6 @@ export class OrdersService {
 
   list(status: OrderStatus | undefined, limit: number, offset: number) {
     return this.orders.list(status, limit, offset);
-  }
-
-  /** Applies a payment or inventory outcome to its order, once. */
-  react(event: OrderSagaEvent): void {
-    this.unitOfWork.applyOnce(event, (emit) => {
-      const order = this.orders.find(event.correlationId);
-      if (!order) throw new PermanentEventError(`unknown order ${event.correlationId}`);
-      this.orders.recordStep(event, describe(event));
-      this.conclude(order, decide(order, event, new Date()), emit);
-    });
-  }
-
-  /** Cancels every pending order older than the saga timeout; returns how many. */
-  cancelTimedOut(now: Date): number {
-    const expired = this.orders.pendingCreatedBefore(new Date(now.getTime() - this.config.SAGA_TIMEOUT_MS));
-    for (const stale of expired) {
-      this.unitOfWork.commit((emit) => {
-        const order = this.orders.find(stale.id)!;
-        const timeout = decideTimeout(order, now, this.config.SAGA_TIMEOUT_MS);
-        if (timeout) this.conclude(order, [timeout], emit);
-      });
-    }
-    return expired.length;
-  }
-
-  private conclude(order: Order, outcomes: OrderOutcomeEvent[], emit: Emit): void {
-    if (outcomes.length === 0) return;
-    this.orders.update(outcomes.reduce(evolve, order));
-    for (const outcome of outcomes) this.record(outcome, emit);
-  }
-
-  private record(event: SagaEvent, emit: Emit): void {
-    this.orders.recordStep(event, describe(event));
-    emit(event);
   }
 
   private replay(key: string, requestHash: string): Order | undefined {

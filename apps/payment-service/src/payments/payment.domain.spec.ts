@@ -1,80 +1,89 @@
-import { FAILURE_CODES } from '#kafka';
-import { ITEMS, next, orderCreated } from '#kafka/testing';
-import { decide, evolve, gatewayDeclines, type Gateway, type Payment } from './payment.domain.js';
+import { FAILURE_CODES } from '#contracts';
+import { ITEMS, next, orderCreated } from '#contracts/testing';
+import { react } from '#domain';
+import { gatewayDeclines, paymentDecider, type Gateway, type PaymentContext } from './payment.domain.js';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
-const ALWAYS_PAYS: Gateway = { failureRate: 0, seed: 'test' };
-const ALWAYS_DECLINES: Gateway = { failureRate: 1, seed: 'test' };
+const ALWAYS_PAYS: PaymentContext = { now: NOW, gateway: { failureRate: 0, simulationSeed: 'test' } };
+const ALWAYS_DECLINES: PaymentContext = { now: NOW, gateway: { failureRate: 1, simulationSeed: 'test' } };
 
-function chargedPayment() {
+/** Given an order that was charged. */
+function givenChargedOrder() {
   const created = orderCreated();
-  const [completed] = decide(undefined, created, ALWAYS_PAYS, NOW);
-  return { created, completed, payment: evolve(undefined, completed) };
+  const { events, state } = react(paymentDecider, undefined, created, ALWAYS_PAYS);
+  return { created, completed: events[0], payment: state };
 }
 
-describe('payment saga decisions', () => {
-  it('charges the order total and passes the items on', () => {
-    const { created, completed, payment } = chargedPayment();
-
-    expect(completed).toMatchObject({ type: 'PaymentCompleted', causationId: created.eventId, payload: { amountCents: 6000, items: ITEMS } });
-    expect(payment).toMatchObject({ status: 'completed', amountCents: 6000 });
-  });
-
-  it('declines with a reason when the gateway declines', () => {
+describe('payment participant', () => {
+  it('given no payment, when an order is created, then it charges the total and passes the items on', () => {
     const created = orderCreated();
 
-    const [failed] = decide(undefined, created, ALWAYS_DECLINES, NOW);
+    const { events, state } = react(paymentDecider, undefined, created, ALWAYS_PAYS);
 
-    expect(failed).toMatchObject({ type: 'PaymentFailed', payload: { code: FAILURE_CODES.PAYMENT_DECLINED, amountCents: 6000 } });
-    expect(evolve(undefined, failed).status).toBe('failed');
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'PaymentCompleted', causationId: created.eventId, payload: expect.objectContaining({ amountCents: 6000, items: ITEMS }) }),
+    ]);
+    expect(state).toMatchObject({ status: 'completed', amountCents: 6000 });
   });
 
-  it('never charges an order twice', () => {
-    const { created, payment } = chargedPayment();
-    expect(decide(payment, created, ALWAYS_PAYS, NOW)).toEqual([]);
+  it('given no payment, when the gateway declines, then the payment fails with a reason', () => {
+    const { events, state } = react(paymentDecider, undefined, orderCreated(), ALWAYS_DECLINES);
+
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'PaymentFailed', payload: expect.objectContaining({ code: FAILURE_CODES.PAYMENT_DECLINED, amountCents: 6000 }) }),
+    ]);
+    expect(state?.status).toBe('failed');
   });
 
-  it('refunds the whole charge once when inventory fails', () => {
-    const { completed, payment } = chargedPayment();
+  it('given a charged order, when OrderCreated comes again, then it is not charged twice', () => {
+    const { created, payment } = givenChargedOrder();
+    expect(react(paymentDecider, payment, created, ALWAYS_PAYS)).toEqual({ events: [], state: payment });
+  });
+
+  it('given a charged order, when inventory fails, then the whole charge is refunded once', () => {
+    const { completed, payment } = givenChargedOrder();
     const inventoryFailed = next(completed, 'InventoryFailed', { code: FAILURE_CODES.INVENTORY_SIMULATED_FAILURE, reason: 'glitch' });
 
-    const [refund] = decide(payment, inventoryFailed, ALWAYS_PAYS, NOW);
-    const refunded = evolve(payment, refund);
+    const { events, state: refunded } = react(paymentDecider, payment, inventoryFailed, ALWAYS_PAYS);
 
-    expect(refund).toMatchObject({ type: 'PaymentRefunded', payload: { amountCents: 6000, paymentId: payment.paymentId } });
-    expect(refunded.status).toBe('refunded');
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'PaymentRefunded', payload: expect.objectContaining({ amountCents: 6000, paymentId: payment?.paymentId }) }),
+    ]);
+    expect(refunded?.status).toBe('refunded');
     const orderCancelled = next(inventoryFailed, 'OrderCancelled', { code: 'INVENTORY.SIMULATED_FAILURE', reason: 'glitch' });
-    expect(decide(refunded, orderCancelled, ALWAYS_PAYS, NOW)).toEqual([]);
+    expect(react(paymentDecider, refunded, orderCancelled, ALWAYS_PAYS).events).toEqual([]);
   });
 
-  it('refunds a charged order that was cancelled by the saga timeout', () => {
-    const { created, payment } = chargedPayment();
+  it('given a charged order, when the saga times out, then it is refunded', () => {
+    const { created, payment } = givenChargedOrder();
     const timedOut = next(created, 'OrderCancelled', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'no outcome' });
 
-    expect(decide(payment, timedOut, ALWAYS_PAYS, NOW).map((event) => event.type)).toEqual(['PaymentRefunded']);
+    expect(react(paymentDecider, payment, timedOut, ALWAYS_PAYS).events.map((event) => event.type)).toEqual(['PaymentRefunded']);
   });
 
-  it('does not refund a payment that failed', () => {
+  it('given a declined payment, when the order is cancelled, then nothing is refunded', () => {
     const created = orderCreated();
-    const failed: Payment = evolve(undefined, decide(undefined, created, ALWAYS_DECLINES, NOW)[0]);
+    const { state: declined } = react(paymentDecider, undefined, created, ALWAYS_DECLINES);
     const cancelled = next(created, 'OrderCancelled', { code: FAILURE_CODES.PAYMENT_DECLINED, reason: 'declined' });
 
-    expect(decide(failed, cancelled, ALWAYS_PAYS, NOW)).toEqual([]);
+    expect(react(paymentDecider, declined, cancelled, ALWAYS_PAYS).events).toEqual([]);
   });
 
-  it('charges nothing for an order cancelled before its OrderCreated arrived', () => {
+  it('given no payment, when the order is cancelled first, then a tombstone makes the late OrderCreated charge nothing', () => {
     const created = orderCreated();
     const cancelled = next(created, 'OrderCancelled', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'no outcome' });
 
-    const [failed] = decide(undefined, cancelled, ALWAYS_PAYS, NOW);
-    const payment = evolve(undefined, failed);
+    const { events, state: tombstone } = react(paymentDecider, undefined, cancelled, ALWAYS_PAYS);
 
-    expect(failed).toMatchObject({ type: 'PaymentFailed', payload: { code: FAILURE_CODES.ORDER_CANCELLED, amountCents: 0 } });
-    expect(decide(payment, created, ALWAYS_PAYS, NOW)).toEqual([]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'PaymentFailed', payload: expect.objectContaining({ code: FAILURE_CODES.ORDER_CANCELLED, amountCents: 0 }) }),
+    ]);
+    expect(tombstone).toMatchObject({ status: 'failed', amountCents: 0 });
+    expect(react(paymentDecider, tombstone, created, ALWAYS_PAYS)).toEqual({ events: [], state: tombstone });
   });
 
   it('gives the same gateway answer for the same order, and about the configured share of declines', () => {
-    const gateway: Gateway = { failureRate: 0.3, seed: 'demo' };
+    const gateway: Gateway = { failureRate: 0.3, simulationSeed: 'demo' };
     const ids = Array.from({ length: 2000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     const declined = ids.filter((id) => gatewayDeclines(id, gateway));
 

@@ -1,20 +1,12 @@
 /**
- * The payment's part of the saga as pure functions. One payment per order: it is
- * decided once (charged or declined), and a charged payment is refunded at most
- * once, when the saga is compensated (inventory failed, or the order was cancelled).
+ * The payment's part of the saga as a decider: pure functions. One payment per
+ * order: it is decided once (charged or declined), and a charged payment is
+ * refunded at most once, when the saga is compensated (inventory failed, or the
+ * order was cancelled).
  */
 import { randomUUID } from 'node:crypto';
-import { simulatedFailure } from '#common';
-import {
-  eventCausedBy,
-  FAILURE_CODES,
-  type InventoryFailedEvent,
-  type OrderCancelledEvent,
-  type OrderCreatedEvent,
-  type PaymentCompletedEvent,
-  type PaymentFailedEvent,
-  type PaymentRefundedEvent,
-} from '#kafka';
+import { eventCausedBy, FAILURE_CODES, type EventOf } from '#contracts';
+import { assertNever, simulatedFailure, type Decider } from '#domain';
 
 export type PaymentStatus = 'completed' | 'failed' | 'refunded';
 
@@ -28,84 +20,89 @@ export interface Payment {
   readonly updatedAt: string;
 }
 
+/** The events the payment service reacts to. */
+export const PAYMENT_REACTS_TO = ['OrderCreated', 'InventoryFailed', 'OrderCancelled'] as const;
+export type PaymentInput = EventOf<(typeof PAYMENT_REACTS_TO)[number]>;
+export type PaymentOutput = EventOf<'PaymentCompleted' | 'PaymentFailed' | 'PaymentRefunded'>;
+
+/** The simulated payment gateway. */
 export interface Gateway {
   readonly failureRate: number;
-  readonly seed: string;
+  readonly simulationSeed: string;
 }
 
-export type PaymentSagaEvent = OrderCreatedEvent | InventoryFailedEvent | OrderCancelledEvent;
-export type PaymentOutcomeEvent = PaymentCompletedEvent | PaymentFailedEvent | PaymentRefundedEvent;
+export interface PaymentContext {
+  readonly now: Date;
+  readonly gateway: Gateway;
+}
+
+export const paymentDecider: Decider<Payment | undefined, PaymentInput, PaymentOutput, PaymentContext> = {
+  decide(payment, event, { now, gateway }) {
+    switch (event.type) {
+      case 'OrderCreated':
+        return payment ? [] : [charge(event, gateway, now)];
+      case 'InventoryFailed':
+        return refundIfCharged(payment, event, `inventory failed: ${event.payload.reason}`, now);
+      case 'OrderCancelled':
+        // No payment yet: tell the others none will be taken (every order gets one payment outcome).
+        if (!payment) return [declinedBecauseCancelled(event, now)];
+        return refundIfCharged(payment, event, `order cancelled: ${event.payload.reason}`, now);
+      default:
+        return assertNever(event);
+    }
+  },
+
+  evolve(payment, event) {
+    const at = event.occurredAt;
+    switch (event.type) {
+      case 'PaymentCompleted': {
+        const { orderId, paymentId, amountCents } = event.payload;
+        return { orderId, paymentId, amountCents, status: 'completed', reason: null, createdAt: at, updatedAt: at };
+      }
+      case 'PaymentFailed': {
+        const { orderId, amountCents, code, reason } = event.payload;
+        return { orderId, paymentId: null, amountCents, status: 'failed', reason: `${code}: ${reason}`, createdAt: at, updatedAt: at };
+      }
+      case 'PaymentRefunded':
+        return payment && { ...payment, status: 'refunded', reason: event.payload.reason, updatedAt: at };
+      case 'OrderCancelled':
+        // Cancelled before its OrderCreated arrived: a tombstone, so that the late OrderCreated charges nothing.
+        return payment ?? { ...CANCELLED_BEFORE_PAYMENT, orderId: event.correlationId, createdAt: at, updatedAt: at };
+      default:
+        return payment;
+    }
+  },
+};
+
+const CANCELLED_BEFORE_PAYMENT = {
+  paymentId: null,
+  amountCents: 0,
+  status: 'failed',
+  reason: `${FAILURE_CODES.ORDER_CANCELLED}: order cancelled before payment`,
+} as const;
 
 /** The simulated gateway's answer for an order: the same every time it is asked. */
 export function gatewayDeclines(orderId: string, gateway: Gateway): boolean {
-  return simulatedFailure(gateway.seed, 'payment', orderId, gateway.failureRate);
+  return simulatedFailure(gateway.simulationSeed, 'payment', orderId, gateway.failureRate);
 }
 
-export function decide(payment: Payment | undefined, event: PaymentSagaEvent, gateway: Gateway, now: Date): PaymentOutcomeEvent[] {
-  switch (event.type) {
-    case 'OrderCreated':
-      return payment ? [] : [charge(event, gateway, now)];
-    case 'InventoryFailed':
-      return refundIfCharged(payment, event, `inventory failed: ${event.payload.reason}`, now);
-    case 'OrderCancelled':
-      if (!payment) return [declinedBecauseCancelled(event, now)];
-      return refundIfCharged(payment, event, `order cancelled: ${event.payload.reason}`, now);
-    default:
-      return assertNever(event);
-  }
-}
-
-export function evolve(payment: Payment | undefined, event: PaymentOutcomeEvent): Payment {
-  const at = event.occurredAt;
-  switch (event.type) {
-    case 'PaymentCompleted': {
-      const { orderId, paymentId, amountCents } = event.payload;
-      return { orderId, paymentId, amountCents, status: 'completed', reason: null, createdAt: at, updatedAt: at };
-    }
-    case 'PaymentFailed': {
-      const { orderId, amountCents, code, reason } = event.payload;
-      return { orderId, paymentId: null, amountCents, status: 'failed', reason: `${code}: ${reason}`, createdAt: at, updatedAt: at };
-    }
-    case 'PaymentRefunded':
-      return { ...payment!, status: 'refunded', reason: event.payload.reason, updatedAt: at };
-    default:
-      return assertNever(event);
-  }
-}
-
-function charge(event: OrderCreatedEvent, gateway: Gateway, now: Date): PaymentCompletedEvent | PaymentFailedEvent {
+function charge(event: EventOf<'OrderCreated'>, gateway: Gateway, now: Date): PaymentOutput {
   const { orderId, totalCents, items } = event.payload;
   if (gatewayDeclines(orderId, gateway)) {
-    return eventCausedBy(
-      event,
-      'PaymentFailed',
-      { orderId, amountCents: totalCents, code: FAILURE_CODES.PAYMENT_DECLINED, reason: 'card declined by the (simulated) gateway' },
-      now,
-    );
+    const reason = 'card declined by the (simulated) gateway';
+    return eventCausedBy(event, 'PaymentFailed', { orderId, amountCents: totalCents, code: FAILURE_CODES.PAYMENT_DECLINED, reason }, now);
   }
   return eventCausedBy(event, 'PaymentCompleted', { orderId, paymentId: randomUUID(), amountCents: totalCents, items }, now);
 }
 
-function refundIfCharged(payment: Payment | undefined, cause: InventoryFailedEvent | OrderCancelledEvent, reason: string, now: Date): PaymentRefundedEvent[] {
+function refundIfCharged(payment: Payment | undefined, cause: EventOf<'InventoryFailed' | 'OrderCancelled'>, reason: string, now: Date): PaymentOutput[] {
   if (payment?.status !== 'completed') return [];
   const { orderId, paymentId, amountCents } = payment;
   return [eventCausedBy(cause, 'PaymentRefunded', { orderId, paymentId: paymentId!, amountCents, code: cause.payload.code, reason }, now)];
 }
 
-/**
- * The order was cancelled (saga timeout) before its OrderCreated reached us: record
- * the payment as failed so that a late OrderCreated charges nothing.
- */
-function declinedBecauseCancelled(event: OrderCancelledEvent, now: Date): PaymentFailedEvent {
+function declinedBecauseCancelled(event: EventOf<'OrderCancelled'>, now: Date): PaymentOutput {
   const { orderId } = event.payload;
-  return eventCausedBy(
-    event,
-    'PaymentFailed',
-    { orderId, amountCents: 0, code: FAILURE_CODES.ORDER_CANCELLED, reason: 'order cancelled before payment' },
-    now,
-  );
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled event ${JSON.stringify(value)}`);
+  const reason = 'order cancelled before payment';
+  return eventCausedBy(event, 'PaymentFailed', { orderId, amountCents: 0, code: FAILURE_CODES.ORDER_CANCELLED, reason }, now);
 }

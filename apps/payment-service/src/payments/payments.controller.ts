@@ -1,5 +1,5 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
-import { fromCents } from '#common';
+import { fromCents } from '#domain';
 import { PaymentsService } from './payments.service.js';
 
 @Controller('payments')

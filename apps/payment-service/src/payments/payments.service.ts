@@ -1,32 +1,42 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { UnitOfWork } from '#common';
+import { UnitOfWork, type EventReactor, type Participant } from '#messaging';
 import { PaymentServiceConfig } from '../payment-service.config.js';
-import { decide, evolve, type Gateway, type Payment, type PaymentSagaEvent } from './payment.domain.js';
+import { paymentDecider, type Payment, type PaymentContext, type PaymentInput, type PaymentOutput } from './payment.domain.js';
 import { PaymentsRepository } from './payments.repository.js';
 
+/** The payment service's saga participant, and the query of its HTTP API. */
 @Injectable()
-export class PaymentsService {
-  private readonly gateway: Gateway;
+export class PaymentsService
+  implements Participant<Payment | undefined, PaymentInput, PaymentOutput, PaymentContext>, EventReactor<PaymentInput['type']>
+{
+  readonly decider = paymentDecider;
 
   constructor(
     private readonly payments: PaymentsRepository,
     private readonly unitOfWork: UnitOfWork,
-    config: PaymentServiceConfig,
-  ) {
-    this.gateway = { failureRate: config.PAYMENT_FAILURE_RATE, seed: config.SIMULATION_SEED };
-  }
+    private readonly config: PaymentServiceConfig,
+  ) {}
+
+  // ------------------------------------------------------------ the participant
 
   /** Charges a new order, or refunds a charged one on compensation; once per event. */
-  react(event: PaymentSagaEvent): void {
-    this.unitOfWork.applyOnce(event, (emit) => {
-      let payment = this.payments.find(event.correlationId);
-      for (const outcome of decide(payment, event, this.gateway, new Date())) {
-        payment = evolve(payment, outcome);
-        this.payments.save(payment);
-        emit(outcome);
-      }
-    });
+  react(event: PaymentInput): void {
+    this.unitOfWork.react(this, event);
   }
+
+  context(): PaymentContext {
+    return { now: new Date(), gateway: { failureRate: this.config.PAYMENT_FAILURE_RATE, simulationSeed: this.config.SIMULATION_SEED } };
+  }
+
+  load(orderId: string): Payment | undefined {
+    return this.payments.find(orderId);
+  }
+
+  save(payment: Payment | undefined, before: Payment | undefined): void {
+    if (payment && payment !== before) this.payments.save(payment);
+  }
+
+  // ------------------------------------------------------------ the HTTP API
 
   get(orderId: string): Payment {
     const payment = this.payments.find(orderId);

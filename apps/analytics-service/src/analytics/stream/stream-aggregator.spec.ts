@@ -1,5 +1,5 @@
-import { createEvent, type EventType, type PayloadOf, type SagaEvent } from '#kafka';
-import { ITEMS } from '#kafka/testing';
+import { createEvent, type EventType, type PayloadOf, type SagaEvent } from '#contracts';
+import { ITEMS } from '#contracts/testing';
 import { StreamAggregator, type StreamSettings } from './stream-aggregator.js';
 
 const SETTINGS: StreamSettings = { graceMs: 5_000, orderTtlMs: 3_600_000, maxTrackedOrders: 1_000 };

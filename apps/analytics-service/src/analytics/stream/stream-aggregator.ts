@@ -20,7 +20,7 @@
  *   OrderCreated with the order's outcome (saga duration) and to drop a second copy
  *   of an event an order already had, whatever its event id.
  */
-import type { SagaEvent } from '#kafka';
+import type { SagaEvent } from '#contracts';
 import { countersFor, type Counters } from '../analytics.domain.js';
 import { DurationHistogram, type DurationSummary } from './duration-histogram.js';
 import { TumblingWindows } from './tumbling-windows.js';

@@ -1,4 +1,4 @@
-import { fromCents } from '#common';
+import { fromCents } from '#domain';
 import type { Order } from '../order.domain.js';
 import type { HistoryEntry } from '../orders.repository.js';
 

@@ -1,0 +1,60 @@
+import { createEvent } from './envelope.js';
+import { InvalidEventError, parseEvent } from './parse-event.js';
+import { orderCreated } from './testing/event-builders.js';
+
+/** Consumed events are checked at runtime before any handler sees them. */
+describe('parseEvent', () => {
+  const valid = () => JSON.parse(JSON.stringify(orderCreated()));
+
+  it('accepts a well-formed event of an expected type', () => {
+    const raw = valid();
+    const event = parseEvent(raw, ['OrderCreated']);
+    expect(event).toMatchObject({ eventId: raw.eventId, type: 'OrderCreated', payload: { orderId: raw.correlationId, totalCents: 6000 } });
+  });
+
+  it.each([
+    ['a string (invalid JSON left as text)', 'not json', /not a JSON object/],
+    ['null (a tombstone)', null, /not a JSON object/],
+    ['an array', [1, 2], /not a JSON object/],
+    ['a Buffer', Buffer.from([0, 1]), /not a JSON object/],
+  ])('rejects %s', (_what, raw, message) => {
+    expect(() => parseEvent(raw, ['OrderCreated'])).toThrow(message);
+  });
+
+  it('says what is wrong with the envelope', () => {
+    const raw = { ...valid(), eventId: 'nope', version: 2, extra: true };
+    expect(() => parseEvent(raw, ['OrderCreated'])).toThrow(InvalidEventError);
+    for (const problem of ['eventId must be a UUID', 'version must be 1', 'property extra should not exist']) {
+      expect(() => parseEvent(raw, ['OrderCreated'])).toThrow(problem);
+    }
+  });
+
+  it('rejects an event time that is ISO 8601 but not a usable date-time', () => {
+    expect(() => parseEvent({ ...valid(), occurredAt: '2009-W01-1' }, ['OrderCreated'])).toThrow('occurredAt must be a date-time');
+  });
+
+  it('rejects an event of another type than the topic carries', () => {
+    expect(() => parseEvent(valid(), ['PaymentFailed'])).toThrow('unexpected event type "OrderCreated" (expected PaymentFailed)');
+  });
+
+  it('names the payload field that is wrong, with its path', () => {
+    const raw = valid();
+    raw.payload.items[1].quantity = 0;
+    delete raw.payload.userId;
+    expect(() => parseEvent(raw, ['OrderCreated'])).toThrow(/invalid payload: .*items\.1\.quantity must not be less than 1/);
+    expect(() => parseEvent(raw, ['OrderCreated'])).toThrow(/userId/);
+  });
+
+  it('rejects an event whose correlation id is not its order', () => {
+    const raw = valid();
+    raw.correlationId = '00000000-0000-4000-8000-000000000000';
+    expect(() => parseEvent(raw, ['OrderCreated'])).toThrow('correlationId must equal payload.orderId');
+  });
+
+  it('creates events with a fresh id, the current version and the given correlation', () => {
+    const a = createEvent('OrderCompleted', { orderId: 'o', totalCents: 1 }, { correlationId: 'o', causationId: 'c' });
+    const b = createEvent('OrderCompleted', { orderId: 'o', totalCents: 1 }, { correlationId: 'o', causationId: 'c' });
+    expect(a.eventId).not.toBe(b.eventId);
+    expect(a).toMatchObject({ version: 1, correlationId: 'o', causationId: 'c' });
+  });
+});

@@ -1,0 +1,59 @@
+import type { EventType } from './events.js';
+
+/** Each event type travels on exactly one topic, so a topic tells a consumer which type to expect. */
+export const EVENT_TOPICS: { readonly [T in EventType]: string } = {
+  OrderCreated: 'order.created',
+  PaymentCompleted: 'payment.completed',
+  PaymentFailed: 'payment.failed',
+  PaymentRefunded: 'payment.refunded',
+  InventoryReserved: 'inventory.reserved',
+  InventoryFailed: 'inventory.failed',
+  InventoryReleased: 'inventory.released',
+  OrderCancelled: 'order.cancelled',
+  OrderCompleted: 'order.completed',
+};
+
+/** Messages a consumer could not process, with the reason in the headers. */
+export const DEAD_LETTER_TOPIC = 'saga.dead-letter';
+
+/**
+ * Topic names as one copy of the system uses them. A prefix (the services'
+ * `KAFKA_TOPIC_PREFIX`, default empty) namespaces every topic and consumer group,
+ * so several copies (the e2e tests, a developer's own run) can share one broker
+ * without seeing each other's events.
+ */
+export class Topics {
+  private readonly types: ReadonlyMap<string, EventType>;
+
+  constructor(readonly prefix = '') {
+    this.types = new Map(Object.entries(EVENT_TOPICS).map(([type, topic]) => [this.prefix + topic, type as EventType]));
+  }
+
+  of(type: EventType): string {
+    return this.prefix + EVENT_TOPICS[type];
+  }
+
+  /** The event type a topic carries, or undefined for a topic that carries none. */
+  typeOn(topic: string): EventType | undefined {
+    return this.types.get(topic);
+  }
+
+  get deadLetter(): string {
+    return this.prefix + DEAD_LETTER_TOPIC;
+  }
+
+  /** The topics that carry saga events (every topic but the dead-letter one). */
+  events(): string[] {
+    return [...this.types.keys()];
+  }
+
+  /** Every topic the system uses, as created up front by the broker script and each service. */
+  all(): string[] {
+    return [...this.events(), this.deadLetter];
+  }
+
+  /** A service's consumer group: one per service, so no two services split a topic between them. */
+  consumerGroup(service: string): string {
+    return this.prefix + service;
+  }
+}

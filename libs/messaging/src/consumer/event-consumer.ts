@@ -1,0 +1,121 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
+import type { KafkaContext } from '@nestjs/microservices';
+import type { IHeaders } from 'kafkajs';
+import { InvalidEventError, parseEvent, type SagaEvent, type Topics } from '#contracts';
+import type { KafkaRuntime } from '../kafka/kafka-runtime.js';
+import type { EventReactor, MessagePosition } from './event-reactor.js';
+
+/** Raised by a handler for an input it can never process: dead-lettered without retries. */
+export class PermanentEventError extends Error {
+  override readonly name = 'PermanentEventError';
+}
+
+export const RETRY_ATTEMPTS = 5;
+const RETRY_BASE_MS = 50;
+
+/**
+ * The one path every consumed message takes: validate → handle. A problem with the
+ * message itself (invalid, or an error that no retry can cure) sends it to the
+ * dead-letter topic with the reason, and consumption goes on: a message-level
+ * problem is never thrown back to kafkajs, which would restart at the same offset
+ * forever. A problem with the infrastructure (a locked or full database, a broker
+ * hiccup) is retried here a few times with backoff, then thrown: kafkajs redelivers
+ * the message (its consumer restarts, /health says so meanwhile) rather than the
+ * saga step being lost to the dead-letter topic while the service could not work.
+ */
+export class EventConsumer {
+  private readonly logger = new Logger(EventConsumer.name);
+
+  constructor(
+    private readonly service: string,
+    private readonly topics: Topics,
+    private readonly kafka: KafkaRuntime,
+    private readonly reactor: EventReactor,
+  ) {}
+
+  /** Handles one message of a subscribed topic, which carries exactly one event type. */
+  async consume(value: unknown, context: KafkaContext): Promise<void> {
+    const position = positionOf(context);
+    await this.handle(value, context, position);
+    this.reactor.settled?.(position);
+  }
+
+  private async handle(value: unknown, context: KafkaContext, position: MessagePosition): Promise<void> {
+    let event: SagaEvent;
+    try {
+      const type = this.topics.typeOn(position.topic);
+      if (!type) throw new InvalidEventError(`topic ${position.topic} carries no saga event`);
+      event = parseEvent(value, [type]);
+    } catch (error) {
+      return this.deadLetter(context, error as Error);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.reactor.react(event, position);
+        return;
+      } catch (error) {
+        if (!isInfrastructureFailure(error)) return this.deadLetter(context, error as Error);
+        if (attempt >= RETRY_ATTEMPTS) {
+          this.logger.error(`${(error as Error).message} (after ${attempt} attempts): leaving the message to kafkajs to redeliver`);
+          throw error;
+        }
+        await context.getHeartbeat()();
+        await sleep(RETRY_BASE_MS * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  private async deadLetter(context: KafkaContext, error: Error, reason = `${error.name}: ${error.message}`): Promise<void> {
+    const message = context.getMessage();
+    const origin = `${context.getTopic()}[${context.getPartition()}]@${message.offset}`;
+    this.logger.warn(`Dead-lettering ${origin}: ${reason}`);
+    // If this send fails, the error reaches kafkajs, which retries the message: it is not lost.
+    await this.kafka.send([
+      {
+        topic: this.topics.deadLetter,
+        messages: [
+          {
+            key: rawKey(message.key),
+            value: rawValue(message.value),
+            headers: {
+              ...(message.headers as IHeaders),
+              'dlq-reason': reason,
+              'dlq-service': this.service,
+              'dlq-topic': context.getTopic(),
+              'dlq-partition': String(context.getPartition()),
+              'dlq-offset': String(message.offset),
+              'dlq-at': new Date().toISOString(),
+            },
+          },
+        ],
+      },
+    ]);
+  }
+}
+
+function positionOf(context: KafkaContext): MessagePosition {
+  return { topic: context.getTopic(), partition: context.getPartition(), offset: Number(context.getMessage().offset) };
+}
+
+/**
+ * Errors of the service's own database (but a broken constraint, which says the
+ * data is wrong) and retriable Kafka errors: they say nothing about the message.
+ */
+function isInfrastructureFailure(error: unknown): boolean {
+  if (error instanceof InvalidEventError || error instanceof PermanentEventError) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) return !code.startsWith('SQLITE_CONSTRAINT');
+  return (error as { retriable?: unknown }).retriable === true;
+}
+
+/** Nest's parser turned JSON values into objects; the dead letter carries the original text. */
+function rawValue(value: unknown): string | Buffer | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
+  return JSON.stringify(value);
+}
+
+function rawKey(key: unknown): string | Buffer | null {
+  return typeof key === 'string' || Buffer.isBuffer(key) ? key : null;
+}

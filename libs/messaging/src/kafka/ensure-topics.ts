@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { brokerList } from './kafka-options.js';
+
+export const TOPIC_PARTITIONS = 3;
+const READY_TIMEOUT_MS = 30_000;
+
+/**
+ * Creates every saga topic that does not exist yet (idempotent). Producing to a
+ * missing topic races auto-creation, so topics exist before anyone produces.
+ */
+export async function ensureTopics(brokers: string, topics: readonly string[]): Promise<string[]> {
+  // Quiet: the expected 'unknown topic' answers while new topics get leaders are retried below.
+  const admin = new Kafka({ clientId: 'topic-setup', brokers: brokerList(brokers), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      const topicConfigs = missing.map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS }));
+      await admin.createTopics({ topics: topicConfigs, waitForLeaders: false });
+      await waitForLeaders(admin, missing);
+    }
+    return missing;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until every partition of the new topics has a leader. (kafkajs's own
+ * `waitForLeaders` retries only LEADER_NOT_AVAILABLE; a broker that has just started
+ * answers UNKNOWN_TOPIC_OR_PARTITION for a moment, and that would fail the start.)
+ */
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      if (metadata.topics.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${READY_TIMEOUT_MS} ms`);
+    await sleep(100);
+  }
+}

@@ -1,0 +1,60 @@
+import { Transport, type KafkaOptions } from '@nestjs/microservices';
+import { logLevel, Partitioners } from 'kafkajs';
+
+export interface KafkaSettings {
+  /** Comma-separated host:port list. */
+  readonly brokers: string;
+  readonly clientId: string;
+  /** Consumer group, exactly as it appears on the broker. */
+  readonly groupId: string;
+  /** How long the broker may hold an empty fetch. Small keeps the saga fast. */
+  readonly maxWaitMs: number;
+  /**
+   * Commit offsets after each batch (default). A stateful consumer that saves its
+   * state with the offsets it covers turns this off and commits those offsets itself.
+   */
+  readonly autoCommit?: boolean;
+}
+
+export function brokerList(brokers: string): string[] {
+  return brokers.split(',').map((broker) => broker.trim()).filter(Boolean);
+}
+
+/**
+ * Options for Nest's Kafka transport. Every service reads its topics from the
+ * beginning when its group is new (so an event published before the service ever
+ * ran is not skipped), and produces idempotently (no duplicates on producer retry).
+ */
+export function kafkaMicroserviceOptions(settings: KafkaSettings): KafkaOptions {
+  return {
+    transport: Transport.KAFKA,
+    options: {
+      // Nest appends "-server" to the client and group ids unless told otherwise: the names are ours.
+      postfixId: '',
+      client: {
+        clientId: settings.clientId,
+        brokers: brokerList(settings.brokers),
+        logLevel: logLevel.WARN,
+        retry: { initialRetryTime: 100, retries: 8 },
+      },
+      consumer: {
+        groupId: settings.groupId,
+        maxWaitTimeInMs: settings.maxWaitMs,
+        // A crashed member is noticed after this long; handlers take milliseconds, far below it.
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
+        allowAutoTopicCreation: false,
+      },
+      subscribe: { fromBeginning: true },
+      run: { autoCommit: settings.autoCommit ?? true },
+      producer: {
+        createPartitioner: Partitioners.DefaultPartitioner,
+        // The idempotent producer retries without limit (kafkajs's rule); the outbox keeps the rows meanwhile.
+        retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: Number.MAX_SAFE_INTEGER },
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      },
+    },
+  };
+}

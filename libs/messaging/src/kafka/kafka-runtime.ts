@@ -1,0 +1,75 @@
+import { Logger } from '@nestjs/common';
+import type { INestMicroservice } from '@nestjs/common';
+import type { Consumer, Producer, TopicMessages } from 'kafkajs';
+
+export type ConsumerState = 'starting' | 'running' | 'crashed' | 'stopped';
+
+/**
+ * The service's live Kafka handles, taken from Nest's Kafka server once it runs:
+ * its producer (shared by the outbox relay and the dead-letter path) and the
+ * state of its consumer, which /health reports.
+ */
+export class KafkaRuntime {
+  private readonly logger = new Logger(KafkaRuntime.name);
+  private producer: Producer | null = null;
+  private consumer: Consumer | null = null;
+  private state: ConsumerState = 'starting';
+
+  /** `groupId`: the service's consumer group, as the broker knows it. */
+  constructor(readonly groupId: string) {}
+
+  /** Call before `startAllMicroservices()`: hooks the consumer as soon as it connects. */
+  watch(microservice: INestMicroservice, onFatal: (error: Error) => void): void {
+    const subscription = microservice.status.subscribe((status) => {
+      if (status !== 'connected' || this.consumer) return;
+      const [, consumer, producer] = microservice.unwrap<[unknown, Consumer, Producer]>();
+      this.watchConsumer(consumer, onFatal);
+      this.producer = producer;
+      subscription.unsubscribe();
+    });
+  }
+
+  get consumerState(): ConsumerState {
+    return this.state;
+  }
+
+  async send(batch: TopicMessages[]): Promise<void> {
+    if (!this.producer) throw new Error('Kafka producer is not connected yet');
+    await this.producer.sendBatch({ topicMessages: batch, acks: -1 });
+  }
+
+  /** For consumers that commit themselves (`autoCommit: false`): offsets are the next ones to read. */
+  async commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void> {
+    if (!this.consumer) throw new Error('Kafka consumer is not connected yet');
+    await this.consumer.commitOffsets(offsets);
+  }
+
+  /** Stops fetching; resolves once the message being handled (if any) is done. */
+  async stopConsuming(): Promise<void> {
+    await this.consumer?.stop();
+    this.state = 'stopped';
+  }
+
+  private watchConsumer(consumer: Consumer, onFatal: (error: Error) => void): void {
+    this.consumer = consumer;
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = consumer.events;
+    consumer.on(GROUP_JOIN, () => {
+      this.state = 'running';
+    });
+    consumer.on(CRASH, ({ payload }) => {
+      this.state = 'crashed';
+      if (payload.restart) {
+        this.logger.warn(`Kafka consumer crashed, kafkajs restarts it: ${payload.error.message}`);
+        return;
+      }
+      // A non-retriable crash leaves the process alive but consuming nothing: exit instead.
+      onFatal(payload.error);
+    });
+    consumer.on(STOP, () => {
+      this.state = 'stopped';
+    });
+    consumer.on(DISCONNECT, () => {
+      this.state = 'stopped';
+    });
+  }
+}

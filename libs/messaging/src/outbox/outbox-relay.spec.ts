@@ -1,0 +1,112 @@
+import type { TopicMessages } from 'kafkajs';
+import { OutboxRelay, type OutboxMessage, type OutboxSource } from './outbox-relay.js';
+
+/** An in-memory outbox table: the relay's logic, without a database or a broker. */
+class MemoryOutbox implements OutboxSource {
+  rows: OutboxMessage[] = [];
+  private nextId = 1;
+
+  add(topic: string, key: string): void {
+    this.rows.push({ id: this.nextId++, topic, key, value: `${topic}:${key}` });
+  }
+  pending(limit: number): OutboxMessage[] {
+    return this.rows.slice(0, limit);
+  }
+  markPublished(ids: number[]): void {
+    this.rows = this.rows.filter((row) => !ids.includes(row.id));
+  }
+}
+
+const settle = () => new Promise((done) => setTimeout(done, 0));
+
+describe('OutboxRelay', () => {
+  it('publishes what a previous run left as soon as it starts, grouped by topic in order', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a', '1');
+    outbox.add('b', '1');
+    outbox.add('a', '2');
+    const sent: TopicMessages[][] = [];
+
+    new OutboxRelay(outbox).start((batch) => {
+      sent.push(batch);
+      return Promise.resolve();
+    });
+    await settle();
+
+    expect(sent).toEqual([
+      [
+        { topic: 'a', messages: [{ key: '1', value: 'a:1' }, { key: '2', value: 'a:2' }] },
+        { topic: 'b', messages: [{ key: '1', value: 'b:1' }] },
+      ],
+    ]);
+    expect(outbox.rows).toEqual([]);
+  });
+
+  it('batches what is committed while a send is in flight into the next send', async () => {
+    const outbox = new MemoryOutbox();
+    const sends: number[] = [];
+    let release!: () => void;
+    const relay = new OutboxRelay(outbox);
+    relay.start(async (batch) => {
+      sends.push(batch.reduce((n, t) => n + t.messages.length, 0));
+      if (sends.length === 1) await new Promise<void>((done) => (release = done));
+    });
+    await settle();
+
+    outbox.add('a', '1');
+    relay.notify();
+    for (let i = 2; i <= 5; i++) {
+      outbox.add('a', String(i));
+      relay.notify();
+    }
+    release();
+    await relay.flush();
+
+    expect(sends).toEqual([1, 4]);
+    expect(outbox.rows).toEqual([]);
+  });
+
+  it('splits what is pending into requests well under the broker limit', async () => {
+    const outbox = new MemoryOutbox();
+    const big = 'x'.repeat(100 * 1024);
+    for (let i = 0; i < 12; i++) outbox.rows.push({ id: i + 1, topic: 'a', key: String(i), value: big });
+    const sizes: number[] = [];
+
+    const relay = new OutboxRelay(outbox);
+    relay.start((batch) => {
+      sizes.push(batch[0].messages.length);
+      return Promise.resolve();
+    });
+    await relay.flush();
+
+    expect(sizes).toEqual([5, 5, 2]);
+    expect(outbox.rows).toEqual([]);
+  });
+
+  it('keeps the rows when Kafka does not acknowledge, and publishes them on retry', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a', '1');
+    let attempts = 0;
+    const relay = new OutboxRelay(outbox);
+
+    relay.start(() => {
+      attempts++;
+      return attempts === 1 ? Promise.reject(new Error('broker unavailable')) : Promise.resolve();
+    });
+    await settle();
+    expect(outbox.rows).toHaveLength(1);
+
+    await new Promise((done) => setTimeout(done, 250));
+    expect(attempts).toBe(2);
+    expect(outbox.rows).toEqual([]);
+    relay.stop();
+  });
+
+  it('publishes nothing before it has a producer', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a', '1');
+    new OutboxRelay(outbox).notify();
+    await settle();
+    expect(outbox.rows).toHaveLength(1);
+  });
+});

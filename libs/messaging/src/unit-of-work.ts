@@ -1,0 +1,85 @@
+import type Database from 'better-sqlite3';
+import type { SagaEvent } from '#contracts';
+import { react, type Decider } from '#domain';
+import type { Inbox } from './inbox/inbox.js';
+import type { OutboxRelay } from './outbox/outbox-relay.js';
+import type { OutboxStore } from './outbox/outbox-store.js';
+
+export type Emit = (event: SagaEvent) => void;
+
+/**
+ * A saga participant as the unit of work drives it: its pure decider, and how its
+ * state for one order is read and written. `load` and `save` run inside the
+ * transaction, so what they read is what the decision is based on.
+ */
+export interface Participant<State, Input extends SagaEvent, Output extends SagaEvent, Context> {
+  readonly decider: Decider<State, Input, Output, Context>;
+  /** The clock and the settings the decider needs. */
+  context(): Context;
+  load(orderId: string): State;
+  /** Writes the new state. `events`: the consumed event (if any), then the emitted ones. */
+  save(state: State, before: State, events: readonly SagaEvent[]): void;
+}
+
+/**
+ * One local transaction for a state change and the events it causes (the
+ * transactional outbox), and, for a consumed event, the record that it was
+ * applied (the inbox: an idempotent consumer). Events are published right after commit.
+ */
+export class UnitOfWork {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly outbox: OutboxStore,
+    private readonly relay: OutboxRelay,
+    private readonly inbox: Inbox,
+  ) {}
+
+  /** Runs `work` in a transaction; events it emits are committed with it. */
+  commit<R>(work: (emit: Emit) => R): R {
+    const result = this.db.transaction(() => work((event) => this.outbox.add(event)))();
+    this.relay.notify();
+    return result;
+  }
+
+  /**
+   * Applies a consumed event exactly once: returns false (and changes nothing) if
+   * this event id was applied before, whether Kafka redelivered it or a producer
+   * published it twice.
+   */
+  applyOnce(event: SagaEvent, work: (emit: Emit) => void): boolean {
+    return this.commit((emit) => {
+      const firstTime = this.inbox.firstDelivery(event);
+      if (firstTime) work(emit);
+      return firstTime;
+    });
+  }
+
+  /** A participant's reaction to a consumed event, once: load → decide → evolve → save → emit, in one transaction. */
+  react<S, I extends SagaEvent, O extends SagaEvent, C>(participant: Participant<S, I, O, C>, event: I): boolean {
+    return this.applyOnce(event, (emit) => {
+      const before = participant.load(event.correlationId);
+      const { events, state } = react(participant.decider, before, event, participant.context());
+      participant.save(state, before, [event, ...events]);
+      events.forEach(emit);
+    });
+  }
+
+  /**
+   * A decision that no consumed event caused (the saga timeout): load → decide →
+   * evolve → save → emit for one order, in one transaction. Returns the emitted events.
+   */
+  decide<S, I extends SagaEvent, O extends SagaEvent, C>(
+    participant: Participant<S, I, O, C>,
+    orderId: string,
+    decision: (state: S, context: C) => O[],
+  ): O[] {
+    return this.commit((emit) => {
+      const before = participant.load(orderId);
+      const events = decision(before, participant.context());
+      const state = events.reduce<S>(participant.decider.evolve, before);
+      if (events.length > 0) participant.save(state, before, events);
+      events.forEach(emit);
+      return events;
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import 'reflect-metadata';
+import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Topics, type EventType } from '#contracts';
+import { ensureTopics, kafkaMicroserviceOptions, KafkaRuntime, OutboxRelay } from '#messaging';
+import { loadConfig, type ServiceConfig } from './config.js';
+import type { ServiceDefinition } from './service-definition.js';
+import { ServiceModule } from './service.module.js';
+
+/** Largest accepted HTTP body; a larger one gets 413. */
+export const BODY_LIMIT = '64kb';
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts one service from its definition: validated configuration, topics, HTTP
+ * (Express) and the Kafka consumer in one Nest app, the outbox relay on the
+ * consumer's producer, and an orderly shutdown on SIGINT/SIGTERM.
+ */
+export async function runService<T extends EventType>(definition: ServiceDefinition<ServiceConfig, T>): Promise<INestApplication> {
+  const logger = new Logger(definition.name);
+  const config = loadConfigOrExit(definition, logger);
+  const topics = new Topics(config.KAFKA_TOPIC_PREFIX);
+  const groupId = topics.consumerGroup(definition.name);
+  const transactional = definition.delivery === 'outbox+inbox';
+  await ensureTopicsOrExit(config, topics, logger);
+
+  // forceCloseConnections: an open server-sent-events stream must not hold up shutdown.
+  const module = ServiceModule.assemble(definition, config, topics);
+  const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, forceCloseConnections: true });
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  const microservice = app.connectMicroservice(
+    kafkaMicroserviceOptions({
+      brokers: config.KAFKA_BROKERS,
+      clientId: definition.name,
+      groupId,
+      maxWaitMs: config.KAFKA_MAX_WAIT_MS,
+      autoCommit: transactional,
+    }),
+    { inheritAppConfig: true },
+  );
+
+  const kafka = app.get(KafkaRuntime);
+  const relay = transactional ? app.get(OutboxRelay) : null;
+  const stop = onceShutdown(app, relay, logger);
+  kafka.watch(microservice, (error) => {
+    logger.error(`Kafka consumer stopped for good (${error.message}); exiting so a supervisor can restart it`);
+    void stop('consumer crash', 1);
+  });
+  // Lifecycle hooks (seeding, restoring state) run before the first message is consumed,
+  // and HTTP answers from then on: /health says 503 until the consumer has joined its group.
+  await app.init();
+  await app.listen(config.PORT);
+  await app.startAllMicroservices();
+  // The server's producer is connected now: publish what the outbox holds, and every commit from here on.
+  relay?.start((batch) => kafka.send(batch));
+  logger.log(`listening on :${config.PORT}, consuming as group ${groupId}, data in ${config.DATA_DIR}`);
+  // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (terminal + concurrently); the second must not kill us mid-shutdown.
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  return app;
+}
+
+function loadConfigOrExit<T extends EventType>(definition: ServiceDefinition<ServiceConfig, T>, logger: Logger): ServiceConfig {
+  try {
+    return loadConfig(definition.config, process.env, { PORT: definition.port });
+  } catch (error) {
+    logger.error((error as Error).message);
+    process.exit(1);
+  }
+}
+
+async function ensureTopicsOrExit(config: ServiceConfig, topics: Topics, logger: Logger): Promise<void> {
+  try {
+    await ensureTopics(config.KAFKA_BROKERS, topics.all());
+  } catch (error) {
+    logger.error(
+      `Cannot reach Kafka at ${config.KAFKA_BROKERS} (${(error as Error).message}). ` +
+        'Start a broker with `npm run kafka:start` or set KAFKA_BROKERS.',
+    );
+    process.exit(1);
+  }
+}
+
+/**
+ * Shutdown in the order that loses nothing: stop consuming (the message in hand
+ * finishes), publish what the outbox holds, then close Kafka, HTTP and the database.
+ */
+function onceShutdown(app: INestApplication, relay: OutboxRelay | null, logger: Logger): (reason: string, code: number) => Promise<void> {
+  let stopping = false;
+  return async (reason, code) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${reason}: shutting down`);
+    setTimeout(() => process.exit(code || 1), SHUTDOWN_TIMEOUT_MS).unref();
+    try {
+      await app.get(KafkaRuntime).stopConsuming();
+      await relay?.flush();
+    } finally {
+      relay?.stop();
+      await app.close();
+      process.exit(code);
+    }
+  };
+}

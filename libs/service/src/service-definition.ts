@@ -1,0 +1,36 @@
+import type { Provider, Type } from '@nestjs/common';
+import type { EventType } from '#contracts';
+import type { EventReactor } from '#messaging';
+import type { ServiceConfig } from './config.js';
+
+/**
+ * Everything that makes one service, in one place: main.ts runs it, the service
+ * module is assembled from it, and the scripts and tests read its name and port.
+ */
+export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, T extends EventType = EventType> {
+  /** e.g. "order-service": names the logs, the Kafka client and group, and the database file. */
+  readonly name: string;
+  /** Default HTTP port (PORT overrides it). */
+  readonly port: number;
+  readonly config: new () => C;
+  /** The service's own schema, oldest first: entry i is version i + 1. */
+  readonly migrations: readonly string[];
+  /** The event types the service consumes (one topic each), and the provider that reacts to them. */
+  readonly reactions: { readonly to: readonly T[]; readonly by: Type<EventReactor<T>> };
+  /**
+   * How consumed events become state, exactly once:
+   * - 'outbox+inbox': state change, applied-event record and emitted events in one
+   *   transaction; Kafka offsets are committed after each batch (the saga participants).
+   * - 'own-offsets': no outbox, no inbox; the service saves its state with the offsets
+   *   it covers and commits those offsets itself (analytics).
+   */
+  readonly delivery: 'outbox+inbox' | 'own-offsets';
+  /** HTTP controllers (GET /health is added to every service). */
+  readonly controllers: readonly Type[];
+  readonly providers: readonly Provider[];
+}
+
+/** Identity function that lets TypeScript check a definition and infer its types. */
+export function defineService<C extends ServiceConfig, T extends EventType>(definition: ServiceDefinition<C, T>): ServiceDefinition<C, T> {
+  return definition;
+}
