@@ -55,7 +55,13 @@ module.exports = {
       to: { path: '^apps/', pathNot: '^apps/$1/' },
     },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
-    { name: 'no-import-from-dist', comment: 'Source imports source; dist/ is build output.', severity: 'error', from: {}, to: { path: '^dist/' } },
+    {
+      name: 'no-import-from-dist',
+      comment: 'Source imports source; dist/ is build output.',
+      severity: 'error',
+      from: {},
+      to: { path: '^dist/' },
+    },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
   ],
   options: {

@@ -96,7 +96,11 @@ async function produceOrders(count) {
 function sagaOf(orderId, i) {
   const items = [{ productId: 'prod-1', quantity: 1, unitPriceCents: 2500 }];
   const at = (ms) => new Date(Date.now() + ms);
-  const created = contracts.createEvent('OrderCreated', { orderId, userId: 'bench', items, totalCents: 2500 }, { correlationId: orderId, causationId: null, occurredAt: at(0) });
+  const created = contracts.createEvent(
+    'OrderCreated',
+    { orderId, userId: 'bench', items, totalCents: 2500 },
+    { correlationId: orderId, causationId: null, occurredAt: at(0) },
+  );
   const next = (cause, type, payload, ms) => contracts.eventCausedBy(cause, type, { orderId, ...payload }, at(ms));
   const path = i % 50;
   if (path < 15) {
@@ -110,7 +114,12 @@ function sagaOf(orderId, i) {
       created,
       paid,
       failed,
-      next(failed, 'PaymentRefunded', { paymentId: paid.payload.paymentId, amountCents: 2500, code: 'INVENTORY.SIMULATED_FAILURE', reason: 'bench' }, 15),
+      next(
+        failed,
+        'PaymentRefunded',
+        { paymentId: paid.payload.paymentId, amountCents: 2500, code: 'INVENTORY.SIMULATED_FAILURE', reason: 'bench' },
+        15,
+      ),
       next(failed, 'OrderCancelled', { code: 'INVENTORY.SIMULATED_FAILURE', reason: 'bench' }, 15),
     ];
   }
@@ -122,7 +131,16 @@ function startService() {
   const child = spawn(process.execPath, [entryPoint('analytics-service')], {
     cwd: ROOT,
     // A capped heap: were the state unbounded, 10x the events would end in an out-of-memory crash.
-    env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}`, PORT: String(PORT), DATA_DIR: dataDir, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: PREFIX, MAX_TRACKED_ORDERS: MAX_TRACKED, REPORT_INTERVAL_MS: '3600000' },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}`,
+      PORT: String(PORT),
+      DATA_DIR: dataDir,
+      KAFKA_BROKERS: brokers,
+      KAFKA_TOPIC_PREFIX: PREFIX,
+      MAX_TRACKED_ORDERS: MAX_TRACKED,
+      REPORT_INTERVAL_MS: '3600000',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return { child, startedAt: Date.now() };
@@ -137,7 +155,10 @@ async function digest(phase, events, fresh = events) {
   const joinedAt = Date.now();
   let report;
   await until(async () => {
-    report = await fetch(`http://127.0.0.1:${PORT}/analytics`).then((r) => r.json(), () => null);
+    report = await fetch(`http://127.0.0.1:${PORT}/analytics`).then(
+      (r) => r.json(),
+      () => null,
+    );
     return report && report.eventsProcessed >= events && !report.catchingUp && report.lag === 0;
   });
   const seconds = (Date.now() - joinedAt) / 1000;
@@ -161,7 +182,9 @@ async function until(condition) {
 }
 
 function rssKb(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line.match(/\d+/)[0]);
 }
 
@@ -173,7 +196,9 @@ async function stop({ child }, signal) {
 }
 
 function printTable(rows) {
-  console.log(`\nanalytics-service, ${ORDERS} orders then ${ORDERS * 10} in all, MAX_TRACKED_ORDERS=${MAX_TRACKED}, V8 heap capped at ${HEAP_MB} MB`);
+  console.log(
+    `\nanalytics-service, ${ORDERS} orders then ${ORDERS * 10} in all, MAX_TRACKED_ORDERS=${MAX_TRACKED}, V8 heap capped at ${HEAP_MB} MB`,
+  );
   console.table(rows);
   console.log('events/s: events new to the service / time from joining the group to having read them all (lag 0).');
   console.log('RSS: resident memory of the service once caught up. Restart: state restored from the snapshot, nothing re-read;');

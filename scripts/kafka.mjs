@@ -139,8 +139,7 @@ function fetchJars(version, log) {
   fs.mkdirSync(libs, { recursive: true });
   const mvn = spawnSync(
     'mvn',
-    ['-q', '-B', '-Dstyle.color=never', '-f', POM, 'dependency:copy-dependencies',
-      `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+    ['-q', '-B', '-Dstyle.color=never', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
     { cwd: ROOT, encoding: 'utf8' },
   );
   if (mvn.error?.code === 'ENOENT') throw new Error('Maven (mvn) is not installed; it is needed once to fetch the Kafka jars.');
@@ -164,7 +163,7 @@ function writeConfig() {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.bootstrap.servers': '127.0.0.1:9093',
-    'listeners': 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
+    listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
     'advertised.listeners': 'PLAINTEXT://127.0.0.1:9092',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
@@ -184,7 +183,7 @@ function writeConfig() {
     'auto.create.topics.enable': false,
   };
   const log4j = {
-    'status': 'error',
+    status: 'error',
     'appender.file.type': 'File',
     'appender.file.name': 'FILE',
     'appender.file.fileName': BROKER_LOG,
@@ -198,7 +197,9 @@ function writeConfig() {
 }
 
 function toProperties(entries, comment) {
-  return `# ${comment}\n${Object.entries(entries).map(([key, value]) => `${key}=${value}`).join('\n')}\n`;
+  return `# ${comment}\n${Object.entries(entries)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
 }
 
 /** KRaft storage must be formatted (given a cluster id) exactly once before the first start. */
@@ -273,7 +274,10 @@ function logTails(lines = 40) {
 async function brokerAnswers(brokers) {
   const admin = new Kafka({
     clientId: 'kafka-script',
-    brokers: brokers.split(',').map((broker) => broker.trim()).filter(Boolean),
+    brokers: brokers
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 5_000,

@@ -44,7 +44,10 @@ async function runAll() {
     })),
     { cwd: ROOT, prefix: 'name', prefixColors: ['cyan', 'magenta', 'yellow', 'green'], handleInput: false },
   );
-  const failed = await result.then(() => false, () => true);
+  const failed = await result.then(
+    () => false,
+    () => true,
+  );
   if (startedHere) await stopBroker();
   process.exit(failed ? 1 : 0);
 }

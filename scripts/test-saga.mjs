@@ -233,7 +233,11 @@ function pickWeighted(entries) {
 function orderRequest(index) {
   const first = pickWeighted(CATALOGUE);
   const products = randomInt(10) < 7 ? [first] : [first, pickWeighted(CATALOGUE.filter((entry) => entry !== first))];
-  const items = products.map(({ productId, prices }) => ({ productId, quantity: 1 + randomInt(3), price: prices[randomInt(prices.length)] }));
+  const items = products.map(({ productId, prices }) => ({
+    productId,
+    quantity: 1 + randomInt(3),
+    price: prices[randomInt(prices.length)],
+  }));
   const body = { userId: `user-${100 + (index % 7)}`, items };
   if (index % 2 === 0) body.total = itemsTotalCents(items) / 100;
   return body;
@@ -335,14 +339,19 @@ function consistencyProblems({ order, payment, reservation }) {
     if (reservation?.status !== 'reserved') add('completed', `completed, but the reservation is ${reservation?.status ?? 'missing'}`);
   }
   if (order.status === 'cancelled') {
-    if (payment && !['failed', 'refunded'].includes(payment.status)) add('cancelled', `cancelled, but the payment is ${payment.status} (net charge)`);
-    if (payment?.status === 'refunded' && toCents(payment.amount) !== totalCents) add('cancelled', `refunded ${payment.amount}, but the order total is ${order.total}`);
-    if (reservation && !['failed', 'released', 'cancelled'].includes(reservation.status)) add('cancelled', `cancelled, but the reservation is ${reservation.status} (stock held)`);
+    if (payment && !['failed', 'refunded'].includes(payment.status))
+      add('cancelled', `cancelled, but the payment is ${payment.status} (net charge)`);
+    if (payment?.status === 'refunded' && toCents(payment.amount) !== totalCents)
+      add('cancelled', `refunded ${payment.amount}, but the order total is ${order.total}`);
+    if (reservation && !['failed', 'released', 'cancelled'].includes(reservation.status))
+      add('cancelled', `cancelled, but the reservation is ${reservation.status} (stock held)`);
   }
   if (charges > 1) add('once', `${charges} PaymentCompleted steps in the history`);
   if (refunds > 1) add('once', `${refunds} PaymentRefunded steps in the history`);
-  if (payment?.status === 'refunded' && refunds !== 1) add('once', `payment refunded, but the history has ${refunds} PaymentRefunded steps`);
-  if (refunds > 0 && payment?.status !== 'refunded') add('once', `history has a refund, but the payment is ${payment?.status ?? 'missing'}`);
+  if (payment?.status === 'refunded' && refunds !== 1)
+    add('once', `payment refunded, but the history has ${refunds} PaymentRefunded steps`);
+  if (refunds > 0 && payment?.status !== 'refunded')
+    add('once', `history has a refund, but the payment is ${payment?.status ?? 'missing'}`);
   return problems;
 }
 
@@ -416,7 +425,8 @@ function printCompensation(placedOrders) {
   const refundedCents = refunded.reduce((sum, placed) => sum + toCents(placed.state.payment.amount), 0);
   console.log(`  Refunds issued: ${refunded.length}${refunded.length ? `, ${money(refundedCents)} in total` : ''}`);
   for (const placed of refunded) {
-    console.log(`    ↩ ${shortId(placed.orderId)}  refunded ${money(toCents(placed.state.payment.amount)).padStart(8)}  ${dim(placed.order.cancellationCode ?? '')}`);
+    const refund = money(toCents(placed.state.payment.amount)).padStart(8);
+    console.log(`    ↩ ${shortId(placed.orderId)}  refunded ${refund}  ${dim(placed.order.cancellationCode ?? '')}`);
   }
   const cancelled = placedOrders.filter((placed) => placed.order?.status === 'cancelled');
   console.log(`  Cancellations: ${cancelled.length}`);
@@ -431,7 +441,9 @@ function printInventory(products) {
   heading('Inventory (GET /inventory)');
   console.log(dim(`  ${'product'.padEnd(12)} ${'initial'.padStart(8)} ${'available'.padStart(10)} ${'reserved'.padStart(9)}`));
   for (const { productId, initial, available, reserved } of products) {
-    console.log(`  ${productId.padEnd(12)} ${String(initial).padStart(8)} ${String(available).padStart(10)} ${String(reserved).padStart(9)}`);
+    console.log(
+      `  ${productId.padEnd(12)} ${String(initial).padStart(8)} ${String(available).padStart(10)} ${String(reserved).padStart(9)}`,
+    );
   }
 }
 
@@ -442,11 +454,29 @@ function printAnalytics(analytics) {
     return;
   }
   const amount = (value) => (typeof value === 'number' ? money(toCents(value)) : '—');
-  const failures = Object.entries(analytics.inventoryFailures ?? {}).map(([code, count]) => `${code} ${count}`).join(', ') || 'none';
+  const failures =
+    Object.entries(analytics.inventoryFailures ?? {})
+      .map(([code, count]) => `${code} ${count}`)
+      .join(', ') || 'none';
   const rows = [
-    ['orders', `${analytics.orderCount} created, ${analytics.successfulOrders} completed, ${analytics.failedOrders} cancelled, ${analytics.ordersInFlight} in flight`],
+    [
+      'orders',
+      [
+        `${analytics.orderCount} created`,
+        `${analytics.successfulOrders} completed`,
+        `${analytics.failedOrders} cancelled`,
+        `${analytics.ordersInFlight} in flight`,
+      ].join(', '),
+    ],
     ['success rate', `${analytics.successRate} %`],
-    ['revenue', `${amount(analytics.totalRevenue)} gross, ${amount(analytics.refundedAmount)} refunded (${plural(analytics.refunds, 'refund')}), ${amount(analytics.netRevenue)} net`],
+    [
+      'revenue',
+      [
+        `${amount(analytics.totalRevenue)} gross`,
+        `${amount(analytics.refundedAmount)} refunded (${plural(analytics.refunds, 'refund')})`,
+        `${amount(analytics.netRevenue)} net`,
+      ].join(', '),
+    ],
     ['payments failed', `${analytics.paymentsFailed}`],
     ['inventory failures', failures],
     ['orders last minute', `${analytics.ordersLastMinute}`],
@@ -484,7 +514,12 @@ async function readGlobalState() {
     getJson(`${config.urls.inventory}/inventory`),
   ]);
   const analytics = await getJson(`${config.urls.analytics}/analytics`);
-  return { totals: { all: all.total, completed: completed.orders.length, cancelled: cancelled.total }, completed, products: inventory?.products ?? [], analytics };
+  return {
+    totals: { all: all.total, completed: completed.orders.length, cancelled: cancelled.total },
+    completed,
+    products: inventory?.products ?? [],
+    analytics,
+  };
 }
 
 function analyticsCountProblems({ totals, analytics }) {
@@ -500,7 +535,8 @@ function analyticsCountProblems({ totals, analytics }) {
 function reservedStockProblems({ completed, products }) {
   if (!completed.consistent) return ['completed orders changed while paging'];
   const wanted = new Map();
-  for (const order of completed.orders) for (const item of order.items) wanted.set(item.productId, (wanted.get(item.productId) ?? 0) + item.quantity);
+  for (const order of completed.orders)
+    for (const item of order.items) wanted.set(item.productId, (wanted.get(item.productId) ?? 0) + item.quantity);
   const productIds = new Set([...wanted.keys(), ...products.map((product) => product.productId)]);
   const reserved = new Map(products.map((product) => [product.productId, product.reserved]));
   return [...productIds]
@@ -514,9 +550,12 @@ function revenueProblems({ completed, analytics }) {
   const completedCents = completed.orders.reduce((sum, order) => sum + toCents(order.total), 0);
   const netCents = toCents(analytics.netRevenue);
   if (netCents !== toCents(analytics.totalRevenue) - toCents(analytics.refundedAmount)) {
-    problems.push(`netRevenue ${analytics.netRevenue} ≠ totalRevenue ${analytics.totalRevenue} − refundedAmount ${analytics.refundedAmount}`);
+    problems.push(
+      `netRevenue ${analytics.netRevenue} ≠ totalRevenue ${analytics.totalRevenue} − refundedAmount ${analytics.refundedAmount}`,
+    );
   }
-  if (netCents !== completedCents) problems.push(`netRevenue ${analytics.netRevenue} ≠ ${money(completedCents)}, the total of completed orders`);
+  if (netCents !== completedCents)
+    problems.push(`netRevenue ${analytics.netRevenue} ≠ ${money(completedCents)}, the total of completed orders`);
   return problems;
 }
 
@@ -524,7 +563,9 @@ function stockProblems({ products }) {
   if (products.length === 0) return ['GET /inventory returned no products'];
   return products
     .filter(({ initial, available, reserved }) => available + reserved !== initial || available < 0 || reserved < 0)
-    .map(({ productId, initial, available, reserved }) => `${productId}: available ${available} + reserved ${reserved} vs initial ${initial}`);
+    .map(
+      ({ productId, initial, available, reserved }) => `${productId}: available ${available} + reserved ${reserved} vs initial ${initial}`,
+    );
 }
 
 function globalProblems(state) {
@@ -562,7 +603,8 @@ function check(name, ok, detail = '') {
 
 function printChecks(checks) {
   heading('Invariants');
-  for (const { name, ok, detail } of checks) console.log(`  ${ok ? PASS : FAIL} ${name}${detail ? (ok ? dim(`: ${detail}`) : red(`: ${detail}`)) : ''}`);
+  for (const { name, ok, detail } of checks)
+    console.log(`  ${ok ? PASS : FAIL} ${name}${detail ? (ok ? dim(`: ${detail}`) : red(`: ${detail}`)) : ''}`);
 }
 
 function ordersWith(placedOrders, invariant) {
@@ -583,14 +625,22 @@ function orderChecks(placedOrders) {
   const badlyAccepted = ordersWith(placedOrders, 'accepted').length;
   const unreadable = ordersWith(placedOrders, 'read');
   return [
-    check('every order accepted by POST /orders with the right total', accepted.length === placedOrders.length && badlyAccepted === 0,
-      `${accepted.length - badlyAccepted}/${placedOrders.length}`),
-    check(`every order reached completed or cancelled within ${config.deadlineMs} ms`, terminal.length === accepted.length,
-      `${terminal.length}/${accepted.length}${terminal.length < accepted.length ? ' (the rest were still pending)' : ''}`),
+    check(
+      'every order accepted by POST /orders with the right total',
+      accepted.length === placedOrders.length && badlyAccepted === 0,
+      `${accepted.length - badlyAccepted}/${placedOrders.length}`,
+    ),
+    check(
+      `every order reached completed or cancelled within ${config.deadlineMs} ms`,
+      terminal.length === accepted.length,
+      `${terminal.length}/${accepted.length}${terminal.length < accepted.length ? ' (the rest were still pending)' : ''}`,
+    ),
     perOrderCheck('completed ⇔ payment captured and stock reserved', placedOrders, 'completed', completed),
     perOrderCheck('cancelled ⇒ no net charge (failed, or refunded in full) and no held stock', placedOrders, 'cancelled', cancelled),
     perOrderCheck('at most one charge and one refund per order', placedOrders, 'once', terminal),
-    ...(unreadable.length ? [check('payment and reservation readable for every order', false, unreadable.map((placed) => shortId(placed.orderId)).join(', '))] : []),
+    ...(unreadable.length
+      ? [check('payment and reservation readable for every order', false, unreadable.map((placed) => shortId(placed.orderId)).join(', '))]
+      : []),
   ];
 }
 
@@ -599,26 +649,47 @@ function globalChecks({ state, problems }) {
   const products = state?.products ?? [];
   const totals = state?.totals;
   return [
-    check('stock conserved: available + reserved = initial, none negative', problems.stock.length === 0, describe(problems.stock, `${products.length} products`)),
-    check('analytics counts = order service (created, completed, cancelled)', problems.analytics.length === 0,
-      describe(problems.analytics, totals ? `${totals.all} / ${totals.completed} / ${totals.cancelled}` : '')),
-    check('reserved stock = quantities of all completed orders', problems.reserved.length === 0,
-      describe(problems.reserved, `${products.reduce((sum, product) => sum + product.reserved, 0)} units`)),
-    check('analytics net revenue = total of all completed orders', problems.revenue.length === 0,
-      describe(problems.revenue, state?.analytics ? money(toCents(state.analytics.netRevenue)) : '')),
+    check(
+      'stock conserved: available + reserved = initial, none negative',
+      problems.stock.length === 0,
+      describe(problems.stock, `${products.length} products`),
+    ),
+    check(
+      'analytics counts = order service (created, completed, cancelled)',
+      problems.analytics.length === 0,
+      describe(problems.analytics, totals ? `${totals.all} / ${totals.completed} / ${totals.cancelled}` : ''),
+    ),
+    check(
+      'reserved stock = quantities of all completed orders',
+      problems.reserved.length === 0,
+      describe(problems.reserved, `${products.reduce((sum, product) => sum + product.reserved, 0)} units`),
+    ),
+    check(
+      'analytics net revenue = total of all completed orders',
+      problems.revenue.length === 0,
+      describe(problems.revenue, state?.analytics ? money(toCents(state.analytics.netRevenue)) : ''),
+    ),
   ];
 }
 
 // ---------------------------------------------------------------- 7. latency and path mix
 
 function printLatency(placedOrders) {
-  const latencies = placedOrders.filter((placed) => placed.latencyMs !== undefined).map((placed) => placed.latencyMs).sort((a, b) => a - b);
+  const latencies = placedOrders
+    .filter((placed) => placed.latencyMs !== undefined)
+    .map((placed) => placed.latencyMs)
+    .sort((a, b) => a - b);
   heading(`Latency, POST → terminal state (${latencies.length} orders, polled every ${config.pollMs} ms)`);
   if (latencies.length === 0) {
     console.log('  no order reached a terminal state');
     return;
   }
-  const stats = [['min', latencies[0]], ['p50', percentile(latencies, 50)], ['p95', percentile(latencies, 95)], ['max', latencies.at(-1)]];
+  const stats = [
+    ['min', latencies[0]],
+    ['p50', percentile(latencies, 50)],
+    ['p95', percentile(latencies, 95)],
+    ['max', latencies.at(-1)],
+  ];
   console.log(`  ${stats.map(([name, ms]) => `${name} ${Math.round(ms)} ms`).join('   ')}`);
 }
 
@@ -629,7 +700,9 @@ function printPathMix(placedOrders) {
   heading('Path mix (this run) vs. expected at the default failure rates');
   for (const { path, label, expected } of EXPECTED_MIX) {
     const count = counts.get(path) ?? 0;
-    console.log(`  ${label.padEnd(34)} ${String(count).padStart(5)}  ${percent(count, n)}   ${dim(`expected ${Math.round(expected * 100)} %`)}`);
+    console.log(
+      `  ${label.padEnd(34)} ${String(count).padStart(5)}  ${percent(count, n)}   ${dim(`expected ${Math.round(expected * 100)} %`)}`,
+    );
   }
   for (const { path, label } of OTHER_PATHS) {
     const count = counts.get(path) ?? 0;
@@ -639,7 +712,12 @@ function printPathMix(placedOrders) {
   console.log(dim('  Insufficient stock and unknown products also take the refund path, so it grows as stock runs out.'));
   const outOfStock = placedOrders.filter((placed) => placed.order?.cancellationCode === 'INVENTORY.INSUFFICIENT_STOCK').length;
   if (outOfStock > 0) {
-    console.log(yellow(`  ${plural(outOfStock, 'order')} of this run found too little stock; restart inventory-service on a fresh DATA_DIR for a representative mix.`));
+    console.log(
+      yellow(
+        `  ${plural(outOfStock, 'order')} of this run found too little stock; ` +
+          'restart inventory-service on a fresh DATA_DIR for a representative mix.',
+      ),
+    );
   }
 }
 
@@ -655,7 +733,9 @@ function printSummary(checks, placedOrders) {
 
 async function main() {
   if (process.argv.slice(2).some((arg) => arg === '-h' || arg === '--help')) {
-    console.log('Usage: ./test-saga.sh   (env: ORDERS, DEADLINE_MS, SETTLE_MS, CONCURRENCY, POLL_MS, INTERVAL_MS, ORDER_URL, PAYMENT_URL, INVENTORY_URL, ANALYTICS_URL, NO_COLOR)');
+    const settings =
+      'ORDERS, DEADLINE_MS, SETTLE_MS, CONCURRENCY, POLL_MS, INTERVAL_MS, ORDER_URL, PAYMENT_URL, INVENTORY_URL, ANALYTICS_URL, NO_COLOR';
+    console.log(`Usage: ./test-saga.sh   (env: ${settings})`);
     console.log('See the header of scripts/test-saga.mjs for details.');
     return 0;
   }

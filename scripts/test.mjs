@@ -17,7 +17,13 @@ fs.rmSync(resultsFile, { force: true });
 
 const jest = spawnSync(
   process.execPath,
-  [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
+  [
+    path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
+    '--runInBand',
+    '--json',
+    `--outputFile=${resultsFile}`,
+    ...process.argv.slice(2),
+  ],
   {
     cwd: ROOT,
     stdio: 'inherit',

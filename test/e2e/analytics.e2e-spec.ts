@@ -16,7 +16,12 @@ describe('streaming analytics', () => {
 
   const placeSome = async (n: number) => {
     for (let i = 0; i < n; i++) {
-      placed.push(await placeOrder(system, { userId: `user-${i}`, items: [{ productId: i % 2 ? 'prod-1' : 'prod-2', quantity: 1 + (i % 2), price: 10.5 }] }));
+      placed.push(
+        await placeOrder(system, {
+          userId: `user-${i}`,
+          items: [{ productId: i % 2 ? 'prod-1' : 'prod-2', quantity: 1 + (i % 2), price: 10.5 }],
+        }),
+      );
       await sleep(20);
     }
   };
@@ -55,7 +60,12 @@ describe('streaming analytics', () => {
     // Either still reading the backlog (and saying so), or already complete: never silently partial.
     expect(first.catchingUp || isDeepStrictEqual(pick(first), truth)).toBe(true);
     await expectGroundTruth(system, placed);
-    const caughtUp = await eventually(() => getAnalytics(system), (a) => !a.catchingUp, 10_000, 'the end of the catch-up');
+    const caughtUp = await eventually(
+      () => getAnalytics(system),
+      (a) => !a.catchingUp,
+      10_000,
+      'the end of the catch-up',
+    );
     expect(pick(caughtUp)).toEqual(truth);
     expect(caughtUp.lag).toBe(0);
     expect(caughtUp.lateEventsDropped).toBe(0);
@@ -74,17 +84,30 @@ describe('streaming analytics', () => {
         if (done) return;
         buffer += Buffer.from(value).toString('utf8');
         for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-          const data = buffer.slice(0, end).split('\n').find((line) => line.startsWith('data: '));
+          const data = buffer
+            .slice(0, end)
+            .split('\n')
+            .find((line) => line.startsWith('data: '));
           if (data) snapshots.push(JSON.parse(data.slice(6)));
           buffer = buffer.slice(end + 2);
         }
       }
     })().catch(() => undefined);
 
-    await eventually(() => Promise.resolve(snapshots.length), (n) => n >= 1, 5_000, 'the first snapshot');
+    await eventually(
+      () => Promise.resolve(snapshots.length),
+      (n) => n >= 1,
+      5_000,
+      'the first snapshot',
+    );
     const countBefore = snapshots.at(-1).orderCount;
     await placeSome(1);
-    await eventually(() => Promise.resolve(snapshots.at(-1)?.orderCount), (count) => count === countBefore + 1, 10_000, 'a snapshot with the new order');
+    await eventually(
+      () => Promise.resolve(snapshots.at(-1)?.orderCount),
+      (count) => count === countBefore + 1,
+      10_000,
+      'a snapshot with the new order',
+    );
     controller.abort();
     await readSnapshots;
   });
@@ -106,7 +129,12 @@ describe('streaming analytics', () => {
 async function expectGroundTruth(system: SagaSystem, orderIds: string[]) {
   const truth = await groundTruth(system, orderIds);
   let last: any;
-  await eventually(async () => (last = await getAnalytics(system)), (a) => isDeepStrictEqual(pick(a), truth), 30_000, 'analytics to equal the ground truth').catch(() => undefined);
+  await eventually(
+    async () => (last = await getAnalytics(system)),
+    (a) => isDeepStrictEqual(pick(a), truth),
+    30_000,
+    'analytics to equal the ground truth',
+  ).catch(() => undefined);
   expect(pick(last)).toEqual(truth);
   return last;
 }
@@ -123,14 +151,20 @@ async function groundTruth(system: SagaSystem, orderIds: string[]) {
   const inventoryFailures: Record<string, number> = {};
   for (const orderId of orderIds) {
     const { body: order } = await request(system.url('order-service', `/orders/${orderId}`));
-    const { body: payment } = await eventually(() => getPayment(system, orderId), (p) => order.status === 'completed' || p.body.status !== 'completed', 20_000, `the refund of ${orderId}`);
+    const { body: payment } = await eventually(
+      () => getPayment(system, orderId),
+      (p) => order.status === 'completed' || p.body.status !== 'completed',
+      20_000,
+      `the refund of ${orderId}`,
+    );
     if (order.status === 'completed') completed++;
     if (payment.status === 'completed' || payment.status === 'refunded') revenueCents += Math.round(payment.amount * 100);
     if (payment.status === 'refunded') {
       refunds++;
       refundedCents += Math.round(payment.amount * 100);
     }
-    if (order.cancellationCode?.startsWith('INVENTORY.')) inventoryFailures[order.cancellationCode] = (inventoryFailures[order.cancellationCode] ?? 0) + 1;
+    if (order.cancellationCode?.startsWith('INVENTORY.'))
+      inventoryFailures[order.cancellationCode] = (inventoryFailures[order.cancellationCode] ?? 0) + 1;
   }
   return {
     orderCount: orderIds.length,

@@ -9,7 +9,15 @@ declare const document: any;
 
 /** Debian's package (`apt-get install chromium`), driven by playwright-core: no browser download. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const NO_CHROMIUM = `${CHROMIUM} not found: install Debian's "chromium" package (apt-get install chromium; .ci/run does)`;
 if (!HAVE_CHROMIUM) console.warn(`dashboard browser tests SKIPPED: ${NO_CHROMIUM}`);
@@ -39,7 +47,8 @@ function shown(kind: string, value: unknown): string {
   return integer.format(value);
 }
 
-const pick = (report: any, path: string) => path.split('.').reduce((value, key) => (value != null && typeof value === 'object' ? value[key] : undefined), report);
+const pick = (report: any, path: string) =>
+  path.split('.').reduce((value, key) => (value != null && typeof value === 'object' ? value[key] : undefined), report);
 
 interface PageState {
   snapshot: any;
@@ -56,7 +65,8 @@ interface PageState {
 function readPage(page: Page): Promise<PageState> {
   return page.evaluate(() => {
     const { charts, lastSnapshot, updates } = window.dashboard;
-    const latest = (chart: any) => chart.data.datasets.map((dataset: any) => (dataset.data.length ? dataset.data[dataset.data.length - 1].y : undefined));
+    const latest = (chart: any) =>
+      chart.data.datasets.map((dataset: any) => (dataset.data.length ? dataset.data[dataset.data.length - 1].y : undefined));
     const tiles: Record<string, { text: string; value: string | undefined }> = {};
     for (const tile of document.querySelectorAll('.tile[data-metric]')) {
       tiles[tile.dataset.metric] = { text: tile.querySelector('dd').textContent.trim(), value: tile.dataset.value };
@@ -79,7 +89,12 @@ function expectedState(report: any) {
   const latency = report.sagaDurationMs ?? {};
   const orNull = (value: unknown) => (typeof value === 'number' ? value : null);
   return {
-    tiles: Object.fromEntries(Object.entries(TILES).map(([path, kind]) => [path, { text: shown(kind, pick(report, path)), value: JSON.stringify(pick(report, path) ?? null) }])),
+    tiles: Object.fromEntries(
+      Object.entries(TILES).map(([path, kind]) => [
+        path,
+        { text: shown(kind, pick(report, path)), value: JSON.stringify(pick(report, path) ?? null) },
+      ]),
+    ),
     catchingUpHidden: report.catchingUp !== true,
     ordersPerMinute: report.ordersPerMinute,
     successRate: [report.successRate],
@@ -185,10 +200,19 @@ describe('dashboard', () => {
         20_000,
         'analytics to count the four orders and the refund',
       );
-      expect(settled).toMatchObject({ orderCount: 4, successfulOrders: 3, failedOrders: 1, successRate: 75, totalRevenue: 155, netRevenue: 150 });
+      expect(settled).toMatchObject({
+        orderCount: 4,
+        successfulOrders: 3,
+        failedOrders: 1,
+        successRate: 75,
+        totalRevenue: 155,
+        netRevenue: 150,
+      });
 
       await page.goto(system.url('analytics-service', '/'));
-      await page.waitForFunction(() => document.querySelector('[data-metric="orderCount"] dd').textContent === '4', undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => document.querySelector('[data-metric="orderCount"] dd').textContent === '4', undefined, {
+        timeout: 20_000,
+      });
       expect(await page.title()).toMatch(/analytics/i);
       expect(await page.locator('h1').textContent()).toMatch(/analytics/i);
 
@@ -216,7 +240,9 @@ describe('dashboard', () => {
 
       const id = await placeOrder(system, ORDER);
       await waitForTerminal(system, id);
-      await page.waitForFunction(() => document.querySelector('[data-metric="orderCount"] dd').textContent === '5', undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => document.querySelector('[data-metric="orderCount"] dd').textContent === '5', undefined, {
+        timeout: 20_000,
+      });
 
       const { seen, report } = await pageMatchesService(system, page);
       expect(report).toMatchObject({ orderCount: 5, successfulOrders: 4, totalRevenue: 205 });
@@ -233,7 +259,9 @@ describe('dashboard', () => {
     it('loaded everything from the service itself, over the event stream, without errors', () => {
       const elsewhere = requests.filter((r) => new URL(r.url).origin !== origin);
       expect(elsewhere).toEqual([]);
-      expect(requests.map((r) => new URL(r.url).pathname)).toEqual(expect.arrayContaining(['/', '/assets/chart.umd.min.js', '/assets/dashboard.js', '/analytics/stream']));
+      expect(requests.map((r) => new URL(r.url).pathname)).toEqual(
+        expect.arrayContaining(['/', '/assets/chart.umd.min.js', '/assets/dashboard.js', '/analytics/stream']),
+      );
       expect(requests.filter((r) => r.type === 'eventsource').map((r) => new URL(r.url).pathname)).toContain('/analytics/stream');
       expect(problems).toEqual([]);
     });

@@ -32,7 +32,12 @@ describe('order API', () => {
     ['a price in exponent form', { userId: 'u', items: [{ ...item, price: 1e-7 }] }, 400, /price must be a number with at most 2 decimals/],
     ['a total in exponent form', { userId: 'u', items: [item], total: 1e-7 }, 400, /total must be a number with at most 2 decimals/],
     ['a bad productId', { userId: 'u', items: [{ ...item, productId: 'prod 1; drop' }] }, 400, /productId must be/],
-    ['a total that disagrees', { userId: 'u', items: [{ ...item, quantity: 2 }], total: 25 }, 400, /total 25 does not match the items, which add up to 20/],
+    [
+      'a total that disagrees',
+      { userId: 'u', items: [{ ...item, quantity: 2 }], total: 25 },
+      400,
+      /total 25 does not match the items, which add up to 20/,
+    ],
   ];
 
   it.each(badBodies)('rejects %s', async (_what, body, status, message) => {
@@ -90,7 +95,10 @@ describe('order API', () => {
     expect(retry.body.orderId).toBe(first.body.orderId);
     await waitForTerminal(system, first.body.orderId);
     expect((await request(orders())).body.total).toBe(1);
-    await eventually(() => getAnalytics(system), (a) => a.successfulOrders === 1);
+    await eventually(
+      () => getAnalytics(system),
+      (a) => a.successfulOrders === 1,
+    );
     expect((await getAnalytics(system)).orderCount).toBe(1);
 
     const different = await postJson(orders(), { ...ORDER, userId: 'someone-else' }, { 'Idempotency-Key': key });

@@ -1,5 +1,15 @@
 import { SagaSystem } from './support/saga-system.js';
-import { eventually, getAnalytics, getOrder, getPayment, getReservation, getStock, ORDER, placeOrder, waitForTerminal } from './support/http.js';
+import {
+  eventually,
+  getAnalytics,
+  getOrder,
+  getPayment,
+  getReservation,
+  getStock,
+  ORDER,
+  placeOrder,
+  waitForTerminal,
+} from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
 
 describe('compensation when the payment fails', () => {
@@ -42,11 +52,17 @@ describe('compensation when the inventory fails after payment', () => {
     console.log(`inventory-failure path: POST → cancelled in ${elapsedMs.toFixed(0)} ms`);
 
     expect(order).toMatchObject({ status: 'cancelled', cancellationCode: 'INVENTORY.SIMULATED_FAILURE' });
-    const payment = await eventually(() => getPayment(system, orderId), (p) => p.body.status === 'refunded');
+    const payment = await eventually(
+      () => getPayment(system, orderId),
+      (p) => p.body.status === 'refunded',
+    );
     expect(payment.body.amount).toBe(50);
     expect((await getReservation(system, orderId)).body.status).toBe('failed');
     expect((await getStock(system))['prod-1']).toMatchObject({ available: 100, reserved: 0 });
-    const analytics = await eventually(() => getAnalytics(system), (a) => a.refunds === 1 && a.failedOrders === 1);
+    const analytics = await eventually(
+      () => getAnalytics(system),
+      (a) => a.refunds === 1 && a.failedOrders === 1,
+    );
     expect(analytics).toMatchObject({ totalRevenue: 50, refundedAmount: 50, netRevenue: 0, successfulOrders: 0 });
     await assertInvariants(system, [orderId]);
   });
@@ -65,12 +81,18 @@ describe('compensation when the saga times out', () => {
 
     const { order } = await waitForTerminal(system, orderId);
     expect(order).toMatchObject({ status: 'cancelled', cancellationCode: 'SAGA.TIMEOUT' });
-    await eventually(() => getPayment(system, orderId), (p) => p.body.status === 'refunded');
+    await eventually(
+      () => getPayment(system, orderId),
+      (p) => p.body.status === 'refunded',
+    );
 
     await system.startService('inventory-service');
     // Inventory now reads PaymentCompleted and OrderCancelled, in either order: a reservation
     // made from the first is released by the second, or the second leaves a tombstone first.
-    const reservation = await eventually(() => getReservation(system, orderId), (r) => ['released', 'cancelled'].includes(r.body.status));
+    const reservation = await eventually(
+      () => getReservation(system, orderId),
+      (r) => ['released', 'cancelled'].includes(r.body.status),
+    );
     expect(reservation.body.status).toMatch(/released|cancelled/);
     expect((await getStock(system))['prod-1']).toMatchObject({ available: 100, reserved: 0 });
     expect((await getOrder(system, orderId)).status).toBe('cancelled');

@@ -27,19 +27,31 @@ describe('saga paths without simulated failures', () => {
     expect((await getPayment(system, orderId)).body).toMatchObject({ status: 'completed', amount: 50 });
     expect((await getReservation(system, orderId)).body).toMatchObject({ status: 'reserved' });
     expect((await getStock(system))['prod-1']).toMatchObject({ initial: 100, available: 98, reserved: 2 });
-    const analytics = await eventually(() => getAnalytics(system), (a) => a.successfulOrders === 1);
+    const analytics = await eventually(
+      () => getAnalytics(system),
+      (a) => a.successfulOrders === 1,
+    );
     expect(analytics).toMatchObject({ orderCount: 1, totalRevenue: 50, successRate: 100 });
   });
 
   it('cancels and refunds an order that asks for more than the stock, reserving nothing', async () => {
-    const orderId = await placeOrder(system, { userId: 'user-123', items: [{ productId: 'prod-1', quantity: 1, price: 10 }, { productId: 'prod-3', quantity: 26, price: 1 }] });
+    const orderId = await placeOrder(system, {
+      userId: 'user-123',
+      items: [
+        { productId: 'prod-1', quantity: 1, price: 10 },
+        { productId: 'prod-3', quantity: 26, price: 1 },
+      ],
+    });
     placed.push(orderId);
 
     const { order } = await waitForTerminal(system, orderId);
 
     expect(order).toMatchObject({ status: 'cancelled', cancellationCode: 'INVENTORY.INSUFFICIENT_STOCK' });
     expect(order.cancellationReason).toContain('prod-3: 26 requested, 25 available');
-    const payment = await eventually(() => getPayment(system, orderId), (p) => p.body.status === 'refunded');
+    const payment = await eventually(
+      () => getPayment(system, orderId),
+      (p) => p.body.status === 'refunded',
+    );
     expect(payment.body.amount).toBe(36);
     expect((await getReservation(system, orderId)).body.status).toBe('failed');
     const stock = await getStock(system);
@@ -54,11 +66,17 @@ describe('saga paths without simulated failures', () => {
     const { order } = await waitForTerminal(system, orderId);
 
     expect(order).toMatchObject({ status: 'cancelled', cancellationCode: 'INVENTORY.UNKNOWN_PRODUCT' });
-    await eventually(() => getPayment(system, orderId), (p) => p.body.status === 'refunded');
+    await eventually(
+      () => getPayment(system, orderId),
+      (p) => p.body.status === 'refunded',
+    );
   });
 
   it('keeps every invariant', async () => {
-    await eventually(() => getAnalytics(system), (a) => a.refunds === 2);
+    await eventually(
+      () => getAnalytics(system),
+      (a) => a.refunds === 2,
+    );
     await assertInvariants(system, placed);
   });
 });

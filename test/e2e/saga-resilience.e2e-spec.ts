@@ -1,7 +1,18 @@
 import { simulatedFailure } from '#domain';
 import Database from 'better-sqlite3';
 import { SagaSystem, sleep, type ServiceName } from './support/saga-system.js';
-import { eventually, getAnalytics, getOrder, getPayment, getReservation, getStock, ORDER, placeOrder, request, waitForTerminal } from './support/http.js';
+import {
+  eventually,
+  getAnalytics,
+  getOrder,
+  getPayment,
+  getReservation,
+  getStock,
+  ORDER,
+  placeOrder,
+  request,
+  waitForTerminal,
+} from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
 import { kafkaFor, produce, readTopic, waitUntilConsumed } from './support/kafka.js';
 
@@ -21,8 +32,14 @@ describe('saga under failure (default failure rates)', () => {
   it('changes nothing when every event of a finished order is delivered again', async () => {
     const orderId = await placeOrder(system, ORDER);
     await waitForTerminal(system, orderId);
-    await eventually(() => getAnalytics(system), (a) => a.ordersInFlight === 0 && a.orderCount === 1);
-    await eventually(() => getOrder(system, orderId), (o) => o.history.length === expectedSteps(o));
+    await eventually(
+      () => getAnalytics(system),
+      (a) => a.ordersInFlight === 0 && a.orderCount === 1,
+    );
+    await eventually(
+      () => getOrder(system, orderId),
+      (o) => o.history.length === expectedSteps(o),
+    );
     const before = await snapshot(system, orderId);
 
     const kafka = kafkaFor(system);
@@ -39,7 +56,15 @@ describe('saga under failure (default failure rates)', () => {
     const kafka = kafkaFor(system);
     const topic = system.topic('order.created');
     const orderId = '6f0c1c1e-0000-4000-8000-000000000001';
-    const badPayload = { eventId: '6f0c1c1e-0000-4000-8000-000000000002', type: 'OrderCreated', version: 1, occurredAt: new Date().toISOString(), correlationId: orderId, causationId: null, payload: { orderId, userId: 'u', items: [{ productId: 'prod-1', quantity: -5, unitPriceCents: 100 }], totalCents: 100 } };
+    const badPayload = {
+      eventId: '6f0c1c1e-0000-4000-8000-000000000002',
+      type: 'OrderCreated',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      correlationId: orderId,
+      causationId: null,
+      payload: { orderId, userId: 'u', items: [{ productId: 'prod-1', quantity: -5, unitPriceCents: 100 }], totalCents: 100 },
+    };
     await produce(kafka, topic, [
       { partition: 0, key: 'poison', value: 'this is not JSON' },
       { partition: 1, key: 'poison', value: JSON.stringify({ hello: 'world' }) },
@@ -73,7 +98,12 @@ describe('saga under failure (default failure rates)', () => {
     // The killed member keeps the group waiting until its session times out (10 s), so the
     // new process serves HTTP for seconds before its consumer runs.
     await system.startService('payment-service', { waitHealthy: false });
-    const first = await eventually(() => request(system.url('payment-service', '/health')).catch(() => null), (r) => r !== null, 20_000, 'an HTTP answer');
+    const first = await eventually(
+      () => request(system.url('payment-service', '/health')).catch(() => null),
+      (r) => r !== null,
+      20_000,
+      'an HTTP answer',
+    );
 
     expect(first).toMatchObject({ status: 503, body: { status: 'unavailable', kafka: 'starting' } });
     await system.waitForHealth('payment-service');
@@ -158,7 +188,11 @@ async function replayOrderEvents(system: SagaSystem, orderId: string) {
     const topic = system.topic(name);
     const events = (await readTopic(kafka, topic)).filter((m) => m.key === orderId);
     if (events.length === 0) continue;
-    const [metadata] = await produce(kafka, topic, events.map((m) => ({ key: m.key!, value: m.value })));
+    const [metadata] = await produce(
+      kafka,
+      topic,
+      events.map((m) => ({ key: m.key!, value: m.value })),
+    );
     const lastOffset = String(Number(metadata.baseOffset) + events.length - 1);
     replayed.push({ topic, partition: metadata.partition, offset: lastOffset });
   }

@@ -113,8 +113,25 @@
         },
       }),
       successRate: trend('success-rate', [['Success rate', COLORS.green]], { max: 100 }, 'percent'),
-      revenue: trend('revenue', [['Gross', COLORS.blue], ['Net of refunds', COLORS.teal]], {}, 'money'),
-      sagaLatency: trend('saga-latency', [['p50', COLORS.green], ['p95', COLORS.amber], ['p99', COLORS.red]], {}, 'ms'),
+      revenue: trend(
+        'revenue',
+        [
+          ['Gross', COLORS.blue],
+          ['Net of refunds', COLORS.teal],
+        ],
+        {},
+        'money',
+      ),
+      sagaLatency: trend(
+        'saga-latency',
+        [
+          ['p50', COLORS.green],
+          ['p95', COLORS.amber],
+          ['p99', COLORS.red],
+        ],
+        {},
+        'ms',
+      ),
     };
   }
 
@@ -155,7 +172,8 @@
       element.querySelector('dd, [data-part="value"]').textContent = format(element.dataset.format, value);
     }
     catchingUp.hidden = snapshot.catchingUp !== true;
-    catchingUp.querySelector('[data-part="lag"]').textContent = number(snapshot.lag) === null ? '' : `(lag ${integer.format(snapshot.lag)})`;
+    catchingUp.querySelector('[data-part="lag"]').textContent =
+      number(snapshot.lag) === null ? '' : `(lag ${integer.format(snapshot.lag)})`;
     generatedAt.dateTime = new Date(time).toISOString();
     generatedAt.textContent = clock.format(time);
 
@@ -169,7 +187,11 @@
     const total = counts.reduce((sum, n) => sum + (n ?? 0), 0);
     const busiest = counts.length ? Math.max(...counts.map((n) => n ?? 0)) : null;
     summaries.ordersPerMinute.textContent = counts.length
-      ? `This minute: ${format('count', counts[counts.length - 1])} · busiest minute: ${format('count', busiest)} · last hour: ${format('count', total)}`
+      ? [
+          `This minute: ${format('count', counts[counts.length - 1])}`,
+          `busiest minute: ${format('count', busiest)}`,
+          `last hour: ${format('count', total)}`,
+        ].join(' · ')
       : DASH;
     const chart = charts.ordersPerMinute;
     if (!chart) return;
@@ -194,9 +216,15 @@
       chart.options.scales.x.max = time;
       chart.update('none');
     }
-    summaries.successRate.textContent = `Now: ${format('percent', snapshot.successRate)} (${format('count', snapshot.successfulOrders)} completed, ${format('count', snapshot.failedOrders)} cancelled)`;
-    summaries.revenue.textContent = `Now: gross ${format('money', snapshot.totalRevenue)} · net ${format('money', snapshot.netRevenue)} · refunded ${format('money', snapshot.refundedAmount)}`;
-    summaries.sagaLatency.textContent = `Now: p50 ${format('ms', latency.p50)} · p95 ${format('ms', latency.p95)} · p99 ${format('ms', latency.p99)} over ${format('count', latency.count)} sagas`;
+    const finished = `${format('count', snapshot.successfulOrders)} completed, ${format('count', snapshot.failedOrders)} cancelled`;
+    summaries.successRate.textContent = `Now: ${format('percent', snapshot.successRate)} (${finished})`;
+    summaries.revenue.textContent = [
+      `Now: gross ${format('money', snapshot.totalRevenue)}`,
+      `net ${format('money', snapshot.netRevenue)}`,
+      `refunded ${format('money', snapshot.refundedAmount)}`,
+    ].join(' · ');
+    const percentiles = `p50 ${format('ms', latency.p50)} · p95 ${format('ms', latency.p95)} · p99 ${format('ms', latency.p99)}`;
+    summaries.sagaLatency.textContent = `Now: ${percentiles} over ${format('count', latency.count)} sagas`;
   }
 
   // ------------------------------------------------------------------ the stream

@@ -19,8 +19,10 @@ export class InventoryServiceConfig extends ServiceConfig {
 }
 
 export function parseInitialStock(spec: string): Map<string, number> {
-  return new Map(spec.split(',').map((entry) => {
-    const [productId, quantity] = entry.split(':');
-    return [productId, Number(quantity)] as const;
-  }));
+  return new Map(
+    spec.split(',').map((entry) => {
+      const [productId, quantity] = entry.split(':');
+      return [productId, Number(quantity)] as const;
+    }),
+  );
 }

@@ -11,7 +11,9 @@ import { UnitOfWork, type Participant } from './unit-of-work.js';
 class CountingParticipant implements Participant<number, EventOf<'OrderCreated'>, EventOf<'PaymentCompleted'>, { amountCents: number }> {
   readonly saved: Array<{ state: number; events: readonly SagaEvent[] }> = [];
   readonly decider: Decider<number, EventOf<'OrderCreated'>, EventOf<'PaymentCompleted'>, { amountCents: number }> = {
-    decide: (_count, event, { amountCents }) => [next(event, 'PaymentCompleted', { paymentId: event.eventId, amountCents, items: event.payload.items })],
+    decide: (_count, event, { amountCents }) => [
+      next(event, 'PaymentCompleted', { paymentId: event.eventId, amountCents, items: event.payload.items }),
+    ],
     evolve: (count, event) => (event.type === 'OrderCreated' ? count + 1 : count),
   };
   context() {
@@ -49,7 +51,9 @@ describe('UnitOfWork', () => {
     });
 
     expect(things().n).toBe(1);
-    expect(outbox.pending(10)).toEqual([expect.objectContaining({ topic: 'test.order.created', key: event.correlationId, value: JSON.stringify(event) })]);
+    expect(outbox.pending(10)).toEqual([
+      expect.objectContaining({ topic: 'test.order.created', key: event.correlationId, value: JSON.stringify(event) }),
+    ]);
   });
 
   it('rolls back both when the work throws', () => {
@@ -91,7 +95,9 @@ describe('UnitOfWork', () => {
     expect(unitOfWork.react(participant, created)).toBe(true);
     expect(unitOfWork.react(participant, created)).toBe(false);
 
-    expect(participant.saved).toEqual([{ state: 1, events: [created, expect.objectContaining({ type: 'PaymentCompleted', causationId: created.eventId })] }]);
+    expect(participant.saved).toEqual([
+      { state: 1, events: [created, expect.objectContaining({ type: 'PaymentCompleted', causationId: created.eventId })] },
+    ]);
     expect(outbox.pending(10).map((row) => row.topic)).toEqual(['test.payment.completed']);
   });
 

@@ -12,11 +12,21 @@ class ExampleConfig extends ServiceConfig {
 
 describe('loadConfig', () => {
   it('applies defaults', () => {
-    expect(loadConfig(ExampleConfig, {})).toMatchObject({ PORT: 3999, KAFKA_BROKERS: '127.0.0.1:9092', DATA_DIR: '.data', FAILURE_RATE: 0.5, KAFKA_MAX_WAIT_MS: 25 });
+    expect(loadConfig(ExampleConfig, {})).toMatchObject({
+      PORT: 3999,
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      DATA_DIR: '.data',
+      FAILURE_RATE: 0.5,
+      KAFKA_MAX_WAIT_MS: 25,
+    });
   });
 
   it('converts the environment strings', () => {
-    expect(loadConfig(ExampleConfig, { PORT: '4000', FAILURE_RATE: '0.25', KAFKA_BROKERS: 'a:1,b:2' })).toMatchObject({ PORT: 4000, FAILURE_RATE: 0.25, KAFKA_BROKERS: 'a:1,b:2' });
+    expect(loadConfig(ExampleConfig, { PORT: '4000', FAILURE_RATE: '0.25', KAFKA_BROKERS: 'a:1,b:2' })).toMatchObject({
+      PORT: 4000,
+      FAILURE_RATE: 0.25,
+      KAFKA_BROKERS: 'a:1,b:2',
+    });
   });
 
   it('names every bad variable and its value', () => {

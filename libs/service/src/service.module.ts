@@ -30,13 +30,21 @@ import type { ServiceDefinition } from './service-definition.js';
 export class ServiceModule implements OnApplicationShutdown {
   constructor(@Inject(DATABASE) private readonly db: Db) {}
 
-  static assemble<T extends EventType>(definition: ServiceDefinition<ServiceConfig, T>, config: ServiceConfig, topics: Topics): DynamicModule {
+  static assemble<T extends EventType>(
+    definition: ServiceDefinition<ServiceConfig, T>,
+    config: ServiceConfig,
+    topics: Topics,
+  ): DynamicModule {
     const transactional = definition.delivery === 'outbox+inbox';
     const databaseFile = join(config.DATA_DIR, `${definition.name}.db`);
     const reactor = definition.reactions.by;
     return {
       module: ServiceModule,
-      controllers: [HealthController, eventsControllerFor(definition.reactions.to.map((type) => topics.of(type))), ...definition.controllers],
+      controllers: [
+        HealthController,
+        eventsControllerFor(definition.reactions.to.map((type) => topics.of(type))),
+        ...definition.controllers,
+      ],
       providers: [
         { provide: definition.config, useValue: config },
         { provide: Topics, useValue: topics },

@@ -36,7 +36,12 @@ export async function placeOrder(system: SagaSystem, body: unknown = ORDER, head
 }
 
 /** Polls `read` until `done` holds; fails with the last value seen after `timeoutMs`. */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {
@@ -53,7 +58,12 @@ export async function getOrder(system: SagaSystem, orderId: string) {
 
 /** Waits for the order's terminal state and reports how long it took from `since`. */
 export async function waitForTerminal(system: SagaSystem, orderId: string, since = performance.now(), timeoutMs = 20_000) {
-  const order = await eventually(() => getOrder(system, orderId), (o) => o.status !== 'pending', timeoutMs, `order ${orderId} to finish`);
+  const order = await eventually(
+    () => getOrder(system, orderId),
+    (o) => o.status !== 'pending',
+    timeoutMs,
+    `order ${orderId} to finish`,
+  );
   return { order, elapsedMs: performance.now() - since };
 }
 

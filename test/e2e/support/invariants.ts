@@ -19,18 +19,33 @@ export async function assertInvariants(system: SagaSystem, orderIds: string[]): 
       reservedUnits += order.items.reduce((sum: number, item: { quantity: number }) => sum + item.quantity, 0);
     } else {
       // Compensation runs in parallel with the cancellation: give the refund time to land.
-      const settled = await eventually(() => getPayment(system, orderId), (p) => p.status === 404 || p.body.status !== 'completed', 20_000, `${context}: no net charge`);
+      const settled = await eventually(
+        () => getPayment(system, orderId),
+        (p) => p.status === 404 || p.body.status !== 'completed',
+        20_000,
+        `${context}: no net charge`,
+      );
       expect([context, settled.status === 404 || ['failed', 'refunded'].includes(settled.body.status)]).toEqual([context, true]);
       if (settled.body.status === 'refunded') {
         expect(settled.body.amount).toBe(order.total);
-        await eventually(() => getOrder(system, orderId), (o) => refundsIn(o) === 1, 20_000, `${context}: one refund in its history`);
+        await eventually(
+          () => getOrder(system, orderId),
+          (o) => refundsIn(o) === 1,
+          20_000,
+          `${context}: one refund in its history`,
+        );
       }
       expect([context, reservation.status === 404 || reservation.body.status !== 'reserved']).toEqual([context, true]);
     }
   }
   const stock = await getStock(system);
   for (const [productId, level] of Object.entries(stock)) {
-    expect([productId, level.available + level.reserved, level.available >= 0, level.reserved >= 0]).toEqual([productId, level.initial, true, true]);
+    expect([productId, level.available + level.reserved, level.available >= 0, level.reserved >= 0]).toEqual([
+      productId,
+      level.initial,
+      true,
+      true,
+    ]);
   }
   const totalReserved = Object.values(stock).reduce((sum, level) => sum + level.reserved, 0);
   expect(totalReserved).toBe(reservedUnits);

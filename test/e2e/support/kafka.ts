@@ -41,7 +41,11 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<ReadMessag
   return messages;
 }
 
-export async function produce(kafka: Kafka, topic: string, messages: Array<{ key?: string; value: string | Buffer | null; partition?: number }>) {
+export async function produce(
+  kafka: Kafka,
+  topic: string,
+  messages: Array<{ key?: string; value: string | Buffer | null; partition?: number }>,
+) {
   const producer = kafka.producer();
   await producer.connect();
   const metadata = await producer.send({ topic, messages });

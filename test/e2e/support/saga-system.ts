@@ -110,7 +110,10 @@ export class SagaSystem {
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; log: ${this.logFile(name)}\n${this.log(name)}`);
-      const healthy = await fetch(this.url(name, '/health')).then((response) => response.ok, () => false);
+      const healthy = await fetch(this.url(name, '/health')).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (healthy) return;
       await sleep(100);
     }

@@ -16,10 +16,19 @@ describe('analytics aggregation', () => {
     const paid2 = next(refundedOrder, 'PaymentCompleted', { paymentId: refundedOrder.eventId, amountCents: 6000, items: ITEMS });
     const declinedOrder = orderCreated();
     const events = [
-      completedOrder, paid, next(paid, 'InventoryReserved', { items: ITEMS }), next(paid, 'OrderCompleted', { totalCents: 6000 }),
-      refundedOrder, paid2,
+      completedOrder,
+      paid,
+      next(paid, 'InventoryReserved', { items: ITEMS }),
+      next(paid, 'OrderCompleted', { totalCents: 6000 }),
+      refundedOrder,
+      paid2,
       next(paid2, 'InventoryFailed', { code: FAILURE_CODES.INVENTORY_INSUFFICIENT_STOCK, reason: 'short' }),
-      next(paid2, 'PaymentRefunded', { paymentId: refundedOrder.eventId, amountCents: 6000, code: 'INVENTORY.INSUFFICIENT_STOCK', reason: 'short' }),
+      next(paid2, 'PaymentRefunded', {
+        paymentId: refundedOrder.eventId,
+        amountCents: 6000,
+        code: 'INVENTORY.INSUFFICIENT_STOCK',
+        reason: 'short',
+      }),
       next(paid2, 'OrderCancelled', { code: 'INVENTORY.INSUFFICIENT_STOCK', reason: 'short' }),
       declinedOrder,
       next(declinedOrder, 'PaymentFailed', { amountCents: 6000, code: FAILURE_CODES.PAYMENT_DECLINED, reason: 'declined' }),

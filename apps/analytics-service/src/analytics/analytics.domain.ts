@@ -32,11 +32,17 @@ export function countersFor(event: SagaEvent): CounterDelta[] {
     case 'OrderCancelled':
       return [[COUNTERS.ORDERS_CANCELLED, 1]];
     case 'PaymentCompleted':
-      return [[COUNTERS.PAYMENTS_COMPLETED, 1], [COUNTERS.REVENUE_CENTS, event.payload.amountCents]];
+      return [
+        [COUNTERS.PAYMENTS_COMPLETED, 1],
+        [COUNTERS.REVENUE_CENTS, event.payload.amountCents],
+      ];
     case 'PaymentFailed':
       return [[COUNTERS.PAYMENTS_FAILED, 1]];
     case 'PaymentRefunded':
-      return [[COUNTERS.REFUNDS, 1], [COUNTERS.REFUNDED_CENTS, event.payload.amountCents]];
+      return [
+        [COUNTERS.REFUNDS, 1],
+        [COUNTERS.REFUNDED_CENTS, event.payload.amountCents],
+      ];
     case 'InventoryReserved':
       return [[COUNTERS.INVENTORY_RESERVED, 1]];
     case 'InventoryReleased':

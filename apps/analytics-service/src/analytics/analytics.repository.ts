@@ -31,7 +31,9 @@ export class AnalyticsRepository {
          ON CONFLICT (id) DO UPDATE SET state = excluded.state, taken_at = excluded.taken_at`,
       ),
       loadState: db.prepare<[], { state: string }>('SELECT state FROM snapshot WHERE id = 1'),
-      saveTrack: db.prepare('INSERT INTO order_tracks (order_id, track) VALUES (?, ?) ON CONFLICT (order_id) DO UPDATE SET track = excluded.track'),
+      saveTrack: db.prepare(
+        'INSERT INTO order_tracks (order_id, track) VALUES (?, ?) ON CONFLICT (order_id) DO UPDATE SET track = excluded.track',
+      ),
       deleteTrack: db.prepare('DELETE FROM order_tracks WHERE order_id = ?'),
       loadTracks: db.prepare<[], { order_id: string; track: string }>('SELECT order_id, track FROM order_tracks'),
       saveOffset: db.prepare(
@@ -42,7 +44,11 @@ export class AnalyticsRepository {
     };
   }
 
-  save(aggregate: AggregateSnapshot, orders: { changed: Array<[string, OrderTrack]>; forgotten: string[] }, offsets: PartitionOffset[]): void {
+  save(
+    aggregate: AggregateSnapshot,
+    orders: { changed: Array<[string, OrderTrack]>; forgotten: string[] },
+    offsets: PartitionOffset[],
+  ): void {
     this.db.transaction(() => {
       this.statements.saveState.run(JSON.stringify(aggregate), new Date().toISOString());
       for (const [orderId, track] of orders.changed) this.statements.saveTrack.run(orderId, JSON.stringify(track));

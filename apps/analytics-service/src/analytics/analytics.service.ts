@@ -89,7 +89,11 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
    */
   settled(position: MessagePosition): void {
     if (this.covers(position)) return;
-    this.next.set(partitionKey(position.topic, position.partition), { topic: position.topic, partition: position.partition, next: position.offset + 1 });
+    this.next.set(partitionKey(position.topic, position.partition), {
+      topic: position.topic,
+      partition: position.partition,
+      next: position.offset + 1,
+    });
     this.dirty = true;
   }
 

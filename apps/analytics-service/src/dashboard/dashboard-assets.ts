@@ -15,7 +15,10 @@ export interface DashboardAsset {
  * The files the dashboard serves, by the name the page asks for. A fixed list, so a
  * request can only ever get one of these (no path from the URL reaches the disk).
  */
-export function dashboardAssets(from = import.meta.url): { readonly page: DashboardAsset; readonly assets: ReadonlyMap<string, DashboardAsset> } {
+export function dashboardAssets(from = import.meta.url): {
+  readonly page: DashboardAsset;
+  readonly assets: ReadonlyMap<string, DashboardAsset>;
+} {
   const publicDir = join(repositoryRoot(from), PUBLIC_DIR);
   const own = (file: string, type: string): DashboardAsset => ({ path: join(publicDir, file), type });
   return {

@@ -9,7 +9,9 @@ const BROKEN: InventoryContext = { now: NOW, warehouse: { failureRate: 1, simula
 
 /** Given a shelf with these quantities available and no reservation for the order. */
 function shelf(...levels: Array<[string, number]>): InventoryState {
-  const stock = new Map(levels.map(([productId, available]): [string, StockLevel] => [productId, { productId, initial: available, available, reserved: 0 }]));
+  const stock = new Map(
+    levels.map(([productId, available]): [string, StockLevel] => [productId, { productId, initial: available, available, reserved: 0 }]),
+  );
   return { reservation: undefined, stock };
 }
 
@@ -23,7 +25,12 @@ const level = (state: InventoryState, productId: string) => state.stock.get(prod
 
 describe('inventory participant', () => {
   it('given enough stock, when an order is paid, then every item is reserved and the stock moves', () => {
-    const { events, state } = react(inventoryDecider, shelf(['prod-1', 10], ['prod-2', 1]), paid([item('prod-1', 2), item('prod-2', 1)]), RELIABLE);
+    const { events, state } = react(
+      inventoryDecider,
+      shelf(['prod-1', 10], ['prod-2', 1]),
+      paid([item('prod-1', 2), item('prod-2', 1)]),
+      RELIABLE,
+    );
 
     expect(events.map((event) => event.type)).toEqual(['InventoryReserved']);
     expect(state.reservation?.status).toBe('reserved');
@@ -39,7 +46,10 @@ describe('inventory participant', () => {
     expect(events).toEqual([
       expect.objectContaining({
         type: 'InventoryFailed',
-        payload: expect.objectContaining({ code: FAILURE_CODES.INVENTORY_INSUFFICIENT_STOCK, reason: 'prod-3: 26 requested, 25 available' }),
+        payload: expect.objectContaining({
+          code: FAILURE_CODES.INVENTORY_INSUFFICIENT_STOCK,
+          reason: 'prod-3: 26 requested, 25 available',
+        }),
       }),
     ]);
     expect(state.stock).toEqual(given.stock);

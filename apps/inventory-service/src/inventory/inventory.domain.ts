@@ -63,14 +63,20 @@ export const inventoryDecider: Decider<InventoryState, InventoryInput, Inventory
     const base = { orderId: event.correlationId, updatedAt: event.occurredAt };
     switch (event.type) {
       case 'InventoryReserved':
-        return { reservation: { ...base, status: 'reserved', items: event.payload.items, reason: null }, stock: move(state.stock, event.payload.items, 1) };
+        return {
+          reservation: { ...base, status: 'reserved', items: event.payload.items, reason: null },
+          stock: move(state.stock, event.payload.items, 1),
+        };
       case 'InventoryReleased':
         return {
           reservation: { ...base, status: 'released', items: event.payload.items, reason: 'order cancelled' },
           stock: move(state.stock, event.payload.items, -1),
         };
       case 'InventoryFailed':
-        return { ...state, reservation: { ...base, status: 'failed', items: [], reason: `${event.payload.code}: ${event.payload.reason}` } };
+        return {
+          ...state,
+          reservation: { ...base, status: 'failed', items: [], reason: `${event.payload.code}: ${event.payload.reason}` },
+        };
       case 'OrderCancelled':
         // Cancelled before payment completed: a tombstone, so that a late PaymentCompleted reserves nothing.
         if (state.reservation) return state;
@@ -81,7 +87,12 @@ export const inventoryDecider: Decider<InventoryState, InventoryInput, Inventory
   },
 };
 
-function reserve(stock: ReadonlyMap<string, StockLevel>, event: EventOf<'PaymentCompleted'>, warehouse: Warehouse, now: Date): InventoryOutput {
+function reserve(
+  stock: ReadonlyMap<string, StockLevel>,
+  event: EventOf<'PaymentCompleted'>,
+  warehouse: Warehouse,
+  now: Date,
+): InventoryOutput {
   const { orderId, items } = event.payload;
   const fail = (code: string, reason: string) => eventCausedBy(event, 'InventoryFailed', { orderId, code, reason }, now);
   if (simulatedFailure(warehouse.simulationSeed, 'inventory', orderId, warehouse.failureRate)) {

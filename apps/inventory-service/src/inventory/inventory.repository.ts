@@ -22,8 +22,10 @@ export class InventoryRepository {
       setLevel: db.prepare('UPDATE products SET available = @available, reserved = @reserved WHERE product_id = @productId'),
       reservation: db.prepare<[string], ReservationRow>('SELECT * FROM reservations WHERE order_id = ?'),
       saveReservation: db.prepare(
-        `INSERT INTO reservations (order_id, status, items, reason, updated_at) VALUES (@order_id, @status, @items, @reason, @updated_at)
-         ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, items = excluded.items, reason = excluded.reason, updated_at = excluded.updated_at`,
+        `INSERT INTO reservations (order_id, status, items, reason, updated_at)
+         VALUES (@order_id, @status, @items, @reason, @updated_at)
+         ON CONFLICT (order_id) DO UPDATE SET
+           status = excluded.status, items = excluded.items, reason = excluded.reason, updated_at = excluded.updated_at`,
       ),
     };
   }

@@ -15,7 +15,10 @@ import { InventoryRepository } from './inventory.repository.js';
 /** The inventory service's saga participant, and the queries of its HTTP API. */
 @Injectable()
 export class InventoryService
-  implements Participant<InventoryState, InventoryInput, InventoryOutput, InventoryContext>, EventReactor<InventoryInput['type']>, OnModuleInit
+  implements
+    Participant<InventoryState, InventoryInput, InventoryOutput, InventoryContext>,
+    EventReactor<InventoryInput['type']>,
+    OnModuleInit
 {
   readonly decider = inventoryDecider;
 
@@ -41,7 +44,10 @@ export class InventoryService
   }
 
   load(orderId: string): InventoryState {
-    return { reservation: this.inventory.findReservation(orderId), stock: new Map(this.inventory.stock().map((level) => [level.productId, level])) };
+    return {
+      reservation: this.inventory.findReservation(orderId),
+      stock: new Map(this.inventory.stock().map((level) => [level.productId, level])),
+    };
   }
 
   save(state: InventoryState, before: InventoryState): void {

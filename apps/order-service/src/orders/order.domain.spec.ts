@@ -39,7 +39,9 @@ describe('order participant', () => {
 
     const { events, state } = react(orderDecider, order, failed, CONTEXT);
 
-    expect(events).toEqual([expect.objectContaining({ type: 'OrderCancelled', payload: expect.objectContaining({ code: 'PAYMENT.DECLINED' }) })]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'OrderCancelled', payload: expect.objectContaining({ code: 'PAYMENT.DECLINED' }) }),
+    ]);
     expect(state).toMatchObject({ status: 'cancelled', cancellationCode: 'PAYMENT.DECLINED' });
     expect(state.cancellationReason).toContain('card declined');
   });

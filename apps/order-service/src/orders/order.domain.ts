@@ -69,7 +69,12 @@ export function totalOf(items: readonly OrderItem[]): number {
 }
 
 /** A new pending order and the OrderCreated event that starts its saga. */
-export function placeOrder(id: string, userId: string, items: readonly OrderItem[], now: Date): { order: Order; created: EventOf<'OrderCreated'> } {
+export function placeOrder(
+  id: string,
+  userId: string,
+  items: readonly OrderItem[],
+  now: Date,
+): { order: Order; created: EventOf<'OrderCreated'> } {
   const at = now.toISOString();
   const order: Order = {
     id,

@@ -36,7 +36,8 @@ export class OrdersRepository {
     this.statements = {
       insert: db.prepare(
         `INSERT INTO orders (${ORDER_COLUMNS}, idempotency_key, request_hash)
-         VALUES (@id, @user_id, @items, @total_cents, @status, @cancellation_code, @cancellation_reason, @created_at, @updated_at, @idempotency_key, @request_hash)`,
+         VALUES (@id, @user_id, @items, @total_cents, @status, @cancellation_code, @cancellation_reason,
+                 @created_at, @updated_at, @idempotency_key, @request_hash)`,
       ),
       update: db.prepare(
         `UPDATE orders SET status = @status, cancellation_code = @cancellation_code,
@@ -48,14 +49,20 @@ export class OrdersRepository {
         `SELECT ${ORDER_COLUMNS} FROM orders WHERE (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
       ),
       count: db.prepare<[string | null, string | null], { n: number }>('SELECT COUNT(*) AS n FROM orders WHERE (? IS NULL OR status = ?)'),
-      pendingBefore: db.prepare<[string], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending' AND created_at <= ? ORDER BY created_at`),
+      pendingBefore: db.prepare<[string], OrderRow>(
+        `SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending' AND created_at <= ? ORDER BY created_at`,
+      ),
       addHistory: db.prepare('INSERT INTO order_history (order_id, step, detail, at) VALUES (?, ?, ?, ?)'),
       history: db.prepare<[string], HistoryEntry>('SELECT step, at, detail FROM order_history WHERE order_id = ? ORDER BY at, id'),
     };
   }
 
   insert(order: Order, idempotency: { key: string; requestHash: string } | null): void {
-    this.statements.insert.run({ ...toRow(order), idempotency_key: idempotency?.key ?? null, request_hash: idempotency?.requestHash ?? null });
+    this.statements.insert.run({
+      ...toRow(order),
+      idempotency_key: idempotency?.key ?? null,
+      request_hash: idempotency?.requestHash ?? null,
+    });
   }
 
   update(order: Order): void {

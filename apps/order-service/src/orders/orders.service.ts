@@ -69,7 +69,11 @@ export class OrdersService implements Participant<Order, OrderInput, OrderOutput
 
   /** Creates a pending order and its OrderCreated event in one transaction: the saga starts. */
   place(request: CreateOrderDto, idempotencyKey?: string): PlacedOrder {
-    const items: OrderItem[] = request.items.map(({ productId, quantity, price }) => ({ productId, quantity, unitPriceCents: toCents(price) }));
+    const items: OrderItem[] = request.items.map(({ productId, quantity, price }) => ({
+      productId,
+      quantity,
+      unitPriceCents: toCents(price),
+    }));
     assertTotalMatches(request.total, totalOf(items));
     const requestHash = hashRequest(request.userId, items);
     return this.unitOfWork.commit((emit) => {

@@ -21,7 +21,11 @@ describe('payment participant', () => {
     const { events, state } = react(paymentDecider, undefined, created, ALWAYS_PAYS);
 
     expect(events).toEqual([
-      expect.objectContaining({ type: 'PaymentCompleted', causationId: created.eventId, payload: expect.objectContaining({ amountCents: 6000, items: ITEMS }) }),
+      expect.objectContaining({
+        type: 'PaymentCompleted',
+        causationId: created.eventId,
+        payload: expect.objectContaining({ amountCents: 6000, items: ITEMS }),
+      }),
     ]);
     expect(state).toMatchObject({ status: 'completed', amountCents: 6000 });
   });
@@ -30,7 +34,10 @@ describe('payment participant', () => {
     const { events, state } = react(paymentDecider, undefined, orderCreated(), ALWAYS_DECLINES);
 
     expect(events).toEqual([
-      expect.objectContaining({ type: 'PaymentFailed', payload: expect.objectContaining({ code: FAILURE_CODES.PAYMENT_DECLINED, amountCents: 6000 }) }),
+      expect.objectContaining({
+        type: 'PaymentFailed',
+        payload: expect.objectContaining({ code: FAILURE_CODES.PAYMENT_DECLINED, amountCents: 6000 }),
+      }),
     ]);
     expect(state?.status).toBe('failed');
   });
@@ -47,7 +54,10 @@ describe('payment participant', () => {
     const { events, state: refunded } = react(paymentDecider, payment, inventoryFailed, ALWAYS_PAYS);
 
     expect(events).toEqual([
-      expect.objectContaining({ type: 'PaymentRefunded', payload: expect.objectContaining({ amountCents: 6000, paymentId: payment?.paymentId }) }),
+      expect.objectContaining({
+        type: 'PaymentRefunded',
+        payload: expect.objectContaining({ amountCents: 6000, paymentId: payment?.paymentId }),
+      }),
     ]);
     expect(refunded?.status).toBe('refunded');
     const orderCancelled = next(inventoryFailed, 'OrderCancelled', { code: 'INVENTORY.SIMULATED_FAILURE', reason: 'glitch' });
@@ -76,7 +86,10 @@ describe('payment participant', () => {
     const { events, state: tombstone } = react(paymentDecider, undefined, cancelled, ALWAYS_PAYS);
 
     expect(events).toEqual([
-      expect.objectContaining({ type: 'PaymentFailed', payload: expect.objectContaining({ code: FAILURE_CODES.ORDER_CANCELLED, amountCents: 0 }) }),
+      expect.objectContaining({
+        type: 'PaymentFailed',
+        payload: expect.objectContaining({ code: FAILURE_CODES.ORDER_CANCELLED, amountCents: 0 }),
+      }),
     ]);
     expect(tombstone).toMatchObject({ status: 'failed', amountCents: 0 });
     expect(react(paymentDecider, tombstone, created, ALWAYS_PAYS)).toEqual({ events: [], state: tombstone });

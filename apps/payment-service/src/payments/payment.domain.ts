@@ -95,7 +95,12 @@ function charge(event: EventOf<'OrderCreated'>, gateway: Gateway, now: Date): Pa
   return eventCausedBy(event, 'PaymentCompleted', { orderId, paymentId: randomUUID(), amountCents: totalCents, items }, now);
 }
 
-function refundIfCharged(payment: Payment | undefined, cause: EventOf<'InventoryFailed' | 'OrderCancelled'>, reason: string, now: Date): PaymentOutput[] {
+function refundIfCharged(
+  payment: Payment | undefined,
+  cause: EventOf<'InventoryFailed' | 'OrderCancelled'>,
+  reason: string,
+  now: Date,
+): PaymentOutput[] {
   if (payment?.status !== 'completed') return [];
   const { orderId, paymentId, amountCents } = payment;
   return [eventCausedBy(cause, 'PaymentRefunded', { orderId, paymentId: paymentId!, amountCents, code: cause.payload.code, reason }, now)];

@@ -14,10 +14,6 @@ export function orderCreated(orderId: string = randomUUID(), items: readonly Ord
 }
 
 /** The event `cause` leads to, for the same order. */
-export function next<T extends EventType>(
-  cause: EventOf<EventType>,
-  type: T,
-  payload: Omit<PayloadOf<T>, 'orderId'>,
-): EventOf<T> {
+export function next<T extends EventType>(cause: EventOf<EventType>, type: T, payload: Omit<PayloadOf<T>, 'orderId'>): EventOf<T> {
   return eventCausedBy(cause, type, { ...payload, orderId: cause.correlationId } as PayloadOf<T>) as unknown as EventOf<T>;
 }

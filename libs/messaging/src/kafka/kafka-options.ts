@@ -17,7 +17,10 @@ export interface KafkaSettings {
 }
 
 export function brokerList(brokers: string): string[] {
-  return brokers.split(',').map((broker) => broker.trim()).filter(Boolean);
+  return brokers
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
 }
 
 /**

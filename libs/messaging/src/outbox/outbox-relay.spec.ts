@@ -35,7 +35,13 @@ describe('OutboxRelay', () => {
 
     expect(sent).toEqual([
       [
-        { topic: 'a', messages: [{ key: '1', value: 'a:1' }, { key: '2', value: 'a:2' }] },
+        {
+          topic: 'a',
+          messages: [
+            { key: '1', value: 'a:1' },
+            { key: '2', value: 'a:2' },
+          ],
+        },
         { topic: 'b', messages: [{ key: '1', value: 'b:1' }] },
       ],
     ]);

@@ -8,11 +8,16 @@ const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 /** An event of order `n` that happened `atMs` after T0. */
 function event<T extends EventType>(n: number, type: T, atMs: number, payload: Omit<PayloadOf<T>, 'orderId'>): SagaEvent {
   const orderId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-  return createEvent(type, { ...payload, orderId } as PayloadOf<T>, { correlationId: orderId, causationId: null, occurredAt: new Date(T0 + atMs) }) as SagaEvent;
+  return createEvent(type, { ...payload, orderId } as PayloadOf<T>, {
+    correlationId: orderId,
+    causationId: null,
+    occurredAt: new Date(T0 + atMs),
+  }) as SagaEvent;
 }
 const created = (n: number, atMs: number) => event(n, 'OrderCreated', atMs, { userId: 'u', items: ITEMS, totalCents: 6000 });
 const completed = (n: number, atMs: number) => event(n, 'OrderCompleted', atMs, { totalCents: 6000 });
-const paid = (n: number, atMs: number) => event(n, 'PaymentCompleted', atMs, { paymentId: '00000000-0000-4000-8000-000000000000', amountCents: 6000, items: ITEMS });
+const paid = (n: number, atMs: number) =>
+  event(n, 'PaymentCompleted', atMs, { paymentId: '00000000-0000-4000-8000-000000000000', amountCents: 6000, items: ITEMS });
 
 describe('StreamAggregator', () => {
   it('counts events in the minute of their event time, whatever the order they arrive in', () => {
@@ -102,7 +107,13 @@ describe('StreamAggregator', () => {
 
   it('counts the orders of the last 60 seconds as a sliding window', () => {
     const stream = new StreamAggregator(SETTINGS);
-    for (const [n, at] of [[1, 10_000], [2, 50_000], [3, 75_000], [4, 95_000]]) stream.apply(created(n, at), null);
+    for (const [n, at] of [
+      [1, 10_000],
+      [2, 50_000],
+      [3, 75_000],
+      [4, 95_000],
+    ])
+      stream.apply(created(n, at), null);
     expect(stream.report(T0 + 95_000, false).ordersLastMinute).toBe(3); // 0:36..1:35
     expect(stream.report(T0 + 111_000, false).ordersLastMinute).toBe(2);
   });
