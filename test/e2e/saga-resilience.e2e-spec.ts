@@ -155,8 +155,8 @@ describe('saga under failure (default failure rates)', () => {
 
 /** The path the simulated failures choose for an order: a pure function of the simulation seed and the order id. */
 function predictedOutcome(orderId: string): string | null {
-  if (simulatedFailure(SEED, 'payment', orderId, 0.3)) return 'PAYMENT.DECLINED';
-  if (simulatedFailure(SEED, 'inventory', orderId, 0.2)) return 'INVENTORY.SIMULATED_FAILURE';
+  if (simulatedFailure({ simulationSeed: SEED, failureRate: 0.3 }, 'payment', orderId)) return 'PAYMENT.DECLINED';
+  if (simulatedFailure({ simulationSeed: SEED, failureRate: 0.2 }, 'inventory', orderId)) return 'INVENTORY.SIMULATED_FAILURE';
   return null;
 }
 

@@ -10,3 +10,4 @@ export * from './outbox/outbox-relay.js';
 export * from './outbox/outbox-store.js';
 export * from './inbox/inbox.js';
 export * from './unit-of-work.js';
+export * from './saga-participant.js';

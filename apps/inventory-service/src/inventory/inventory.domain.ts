@@ -4,7 +4,7 @@
  * goes back on the shelf. Stock is conserved: available + reserved = initial, per product.
  */
 import { eventCausedBy, FAILURE_CODES, type EventOf, type OrderItem } from '#contracts';
-import { assertNever, simulatedFailure, type Decider } from '#domain';
+import { assertNever, simulatedFailure, type Decider, type SimulatedSystem } from '#domain';
 
 export interface StockLevel {
   readonly productId: string;
@@ -35,15 +35,9 @@ export const INVENTORY_REACTS_TO = ['PaymentCompleted', 'OrderCancelled'] as con
 export type InventoryInput = EventOf<(typeof INVENTORY_REACTS_TO)[number]>;
 export type InventoryOutput = EventOf<'InventoryReserved' | 'InventoryFailed' | 'InventoryReleased'>;
 
-/** The simulated warehouse. */
-export interface Warehouse {
-  readonly failureRate: number;
-  readonly simulationSeed: string;
-}
-
 export interface InventoryContext {
   readonly now: Date;
-  readonly warehouse: Warehouse;
+  readonly warehouse: SimulatedSystem;
 }
 
 export const inventoryDecider: Decider<InventoryState, InventoryInput, InventoryOutput, InventoryContext> = {
@@ -90,12 +84,12 @@ export const inventoryDecider: Decider<InventoryState, InventoryInput, Inventory
 function reserve(
   stock: ReadonlyMap<string, StockLevel>,
   event: EventOf<'PaymentCompleted'>,
-  warehouse: Warehouse,
+  warehouse: SimulatedSystem,
   now: Date,
 ): InventoryOutput {
   const { orderId, items } = event.payload;
   const fail = (code: string, reason: string) => eventCausedBy(event, 'InventoryFailed', { orderId, code, reason }, now);
-  if (simulatedFailure(warehouse.simulationSeed, 'inventory', orderId, warehouse.failureRate)) {
+  if (simulatedFailure(warehouse, 'inventory', orderId)) {
     return fail(FAILURE_CODES.INVENTORY_SIMULATED_FAILURE, 'the (simulated) warehouse could not reserve the items');
   }
   for (const [productId, quantity] of quantities(items)) {

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
-import { UnitOfWork, type EventReactor, type Participant } from '#messaging';
+import { SagaParticipant, UnitOfWork } from '#messaging';
 import { InventoryServiceConfig, parseInitialStock } from '../inventory-service.config.js';
 import {
   inventoryDecider,
@@ -15,29 +15,23 @@ import { InventoryRepository } from './inventory.repository.js';
 /** The inventory service's saga participant, and the queries of its HTTP API. */
 @Injectable()
 export class InventoryService
-  implements
-    Participant<InventoryState, InventoryInput, InventoryOutput, InventoryContext>,
-    EventReactor<InventoryInput['type']>,
-    OnModuleInit
+  extends SagaParticipant<InventoryState, InventoryInput['type'], InventoryOutput, InventoryContext>
+  implements OnModuleInit
 {
-  readonly decider = inventoryDecider;
-
   constructor(
+    unitOfWork: UnitOfWork,
     private readonly inventory: InventoryRepository,
-    private readonly unitOfWork: UnitOfWork,
     private readonly config: InventoryServiceConfig,
-  ) {}
+  ) {
+    super(inventoryDecider, unitOfWork);
+  }
 
+  /** Puts the initial stock on the shelf at the first start; later starts keep what the database holds. */
   onModuleInit(): void {
     this.inventory.addInitialStock(parseInitialStock(this.config.INITIAL_STOCK));
   }
 
   // ------------------------------------------------------------ the participant
-
-  /** Reserves a paid order's items, or releases a cancelled order's; once per event. */
-  react(event: InventoryInput): void {
-    this.unitOfWork.react(this, event);
-  }
 
   context(): InventoryContext {
     return { now: new Date(), warehouse: { failureRate: this.config.INVENTORY_FAILURE_RATE, simulationSeed: this.config.SIMULATION_SEED } };

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { BadRequestException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import type { OrderItem, SagaEvent } from '#contracts';
 import { fromCents, toCents } from '#domain';
-import { PermanentEventError, UnitOfWork, type EventReactor, type Participant } from '#messaging';
+import { PermanentEventError, SagaParticipant, UnitOfWork } from '#messaging';
 import { OrderServiceConfig } from '../order-service.config.js';
 import type { CreateOrderDto } from './dto/create-order.dto.js';
 import {
@@ -26,21 +26,16 @@ export interface PlacedOrder {
 
 /** The order service's saga participant, and the queries and commands of its HTTP API. */
 @Injectable()
-export class OrdersService implements Participant<Order, OrderInput, OrderOutput, OrderContext>, EventReactor<OrderInput['type']> {
-  readonly decider = orderDecider;
-
+export class OrdersService extends SagaParticipant<Order, OrderInput['type'], OrderOutput, OrderContext> {
   constructor(
+    unitOfWork: UnitOfWork,
     private readonly orders: OrdersRepository,
-    private readonly unitOfWork: UnitOfWork,
     private readonly config: OrderServiceConfig,
-  ) {}
+  ) {
+    super(orderDecider, unitOfWork);
+  }
 
   // ------------------------------------------------------------ the participant
-
-  /** Applies a payment or inventory outcome to its order, once. */
-  react(event: OrderInput): void {
-    this.unitOfWork.react(this, event);
-  }
 
   context(now = new Date()): OrderContext {
     return { now, sagaTimeoutMs: this.config.SAGA_TIMEOUT_MS };

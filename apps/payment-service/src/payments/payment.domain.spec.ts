@@ -1,7 +1,7 @@
 import { FAILURE_CODES } from '#contracts';
 import { ITEMS, next, orderCreated } from '#contracts/testing';
-import { react } from '#domain';
-import { gatewayDeclines, paymentDecider, type Gateway, type PaymentContext } from './payment.domain.js';
+import { react, type SimulatedSystem } from '#domain';
+import { gatewayDeclines, paymentDecider, type PaymentContext } from './payment.domain.js';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
 const ALWAYS_PAYS: PaymentContext = { now: NOW, gateway: { failureRate: 0, simulationSeed: 'test' } };
@@ -96,7 +96,7 @@ describe('payment participant', () => {
   });
 
   it('gives the same gateway answer for the same order, and about the configured share of declines', () => {
-    const gateway: Gateway = { failureRate: 0.3, simulationSeed: 'demo' };
+    const gateway: SimulatedSystem = { failureRate: 0.3, simulationSeed: 'demo' };
     const ids = Array.from({ length: 2000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     const declined = ids.filter((id) => gatewayDeclines(id, gateway));
 

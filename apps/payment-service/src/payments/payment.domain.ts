@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eventCausedBy, FAILURE_CODES, type EventOf } from '#contracts';
-import { assertNever, simulatedFailure, type Decider } from '#domain';
+import { assertNever, simulatedFailure, type Decider, type SimulatedSystem } from '#domain';
 
 export type PaymentStatus = 'completed' | 'failed' | 'refunded';
 
@@ -25,15 +25,9 @@ export const PAYMENT_REACTS_TO = ['OrderCreated', 'InventoryFailed', 'OrderCance
 export type PaymentInput = EventOf<(typeof PAYMENT_REACTS_TO)[number]>;
 export type PaymentOutput = EventOf<'PaymentCompleted' | 'PaymentFailed' | 'PaymentRefunded'>;
 
-/** The simulated payment gateway. */
-export interface Gateway {
-  readonly failureRate: number;
-  readonly simulationSeed: string;
-}
-
 export interface PaymentContext {
   readonly now: Date;
-  readonly gateway: Gateway;
+  readonly gateway: SimulatedSystem;
 }
 
 export const paymentDecider: Decider<Payment | undefined, PaymentInput, PaymentOutput, PaymentContext> = {
@@ -82,11 +76,11 @@ const CANCELLED_BEFORE_PAYMENT = {
 } as const;
 
 /** The simulated gateway's answer for an order: the same every time it is asked. */
-export function gatewayDeclines(orderId: string, gateway: Gateway): boolean {
-  return simulatedFailure(gateway.simulationSeed, 'payment', orderId, gateway.failureRate);
+export function gatewayDeclines(orderId: string, gateway: SimulatedSystem): boolean {
+  return simulatedFailure(gateway, 'payment', orderId);
 }
 
-function charge(event: EventOf<'OrderCreated'>, gateway: Gateway, now: Date): PaymentOutput {
+function charge(event: EventOf<'OrderCreated'>, gateway: SimulatedSystem, now: Date): PaymentOutput {
   const { orderId, totalCents, items } = event.payload;
   if (gatewayDeclines(orderId, gateway)) {
     const reason = 'card declined by the (simulated) gateway';

@@ -1,28 +1,21 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { UnitOfWork, type EventReactor, type Participant } from '#messaging';
+import { SagaParticipant, UnitOfWork } from '#messaging';
 import { PaymentServiceConfig } from '../payment-service.config.js';
 import { paymentDecider, type Payment, type PaymentContext, type PaymentInput, type PaymentOutput } from './payment.domain.js';
 import { PaymentsRepository } from './payments.repository.js';
 
 /** The payment service's saga participant, and the query of its HTTP API. */
 @Injectable()
-export class PaymentsService
-  implements Participant<Payment | undefined, PaymentInput, PaymentOutput, PaymentContext>, EventReactor<PaymentInput['type']>
-{
-  readonly decider = paymentDecider;
-
+export class PaymentsService extends SagaParticipant<Payment | undefined, PaymentInput['type'], PaymentOutput, PaymentContext> {
   constructor(
+    unitOfWork: UnitOfWork,
     private readonly payments: PaymentsRepository,
-    private readonly unitOfWork: UnitOfWork,
     private readonly config: PaymentServiceConfig,
-  ) {}
+  ) {
+    super(paymentDecider, unitOfWork);
+  }
 
   // ------------------------------------------------------------ the participant
-
-  /** Charges a new order, or refunds a charged one on compensation; once per event. */
-  react(event: PaymentInput): void {
-    this.unitOfWork.react(this, event);
-  }
 
   context(): PaymentContext {
     return { now: new Date(), gateway: { failureRate: this.config.PAYMENT_FAILURE_RATE, simulationSeed: this.config.SIMULATION_SEED } };
