@@ -3,12 +3,14 @@
  *
  *   libs/contracts   the event contract        imports nothing of ours, no Nest, no kafkajs, no database
  *   libs/domain      pure domain building blocks  imports contracts only
- *   libs/messaging   Kafka, outbox, inbox       imports contracts and domain
- *   libs/service     a service's assembly       imports messaging, contracts
+ *   libs/database    SQLite or PostgreSQL      imports nothing of ours
+ *   libs/messaging   Kafka, outbox, inbox       imports contracts, domain and database
+ *   libs/service     a service's assembly       imports messaging, database, contracts
  *   apps/<service>   one service                imports the libs, never another service;
  *                    its *.domain.ts files import contracts and domain only
  */
-const INFRASTRUCTURE = '(^|node_modules/)(@types/)?(@nestjs/|kafkajs(/|$)|better-sqlite3(/|$)|pg(/|$)|kysely(/|$)|rxjs(/|$))';
+const INFRASTRUCTURE =
+  '(^|node_modules/)(@types/)?(@nestjs/|kafkajs(/|$)|better-sqlite3(/|$)|pg(/|$)|pg-[a-z-]+(/|$)|kysely(/|$)|rxjs(/|$))';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -18,21 +20,28 @@ module.exports = {
       comment: 'The event contract is what every service may know of the others: no framework, no broker client, no database.',
       severity: 'error',
       from: { path: '^libs/contracts/' },
-      to: { path: [INFRASTRUCTURE, '^libs/(domain|messaging|service)/', '^apps/'] },
+      to: { path: [INFRASTRUCTURE, '^libs/(domain|database|messaging|service)/', '^apps/'] },
     },
     {
       name: 'domain-is-pure',
       comment: 'Pure building blocks of domain code: they depend on the contract only.',
       severity: 'error',
       from: { path: '^libs/domain/' },
-      to: { path: [INFRASTRUCTURE, '^libs/(messaging|service)/', '^apps/'] },
+      to: { path: [INFRASTRUCTURE, '^libs/(database|messaging|service)/', '^apps/'] },
     },
     {
       name: 'domain-files-are-pure',
       comment: "A service's *.domain.ts is its decisions as pure functions: contracts, domain and other domain files only.",
       severity: 'error',
       from: { path: '^apps/[^/]+/src/.+[.]domain[.]ts$' },
-      to: { path: [INFRASTRUCTURE, '^libs/(messaging|service)/', '^apps/'], pathNot: '^apps/[^/]+/src/.+[.]domain[.]ts$' },
+      to: { path: [INFRASTRUCTURE, '^libs/(database|messaging|service)/', '^apps/'], pathNot: '^apps/[^/]+/src/.+[.]domain[.]ts$' },
+    },
+    {
+      name: 'database-stands-alone',
+      comment: 'The database lib knows SQL, not sagas: it imports no other lib.',
+      severity: 'error',
+      from: { path: '^libs/database/' },
+      to: { path: ['^libs/(contracts|domain|messaging|service)/', '^apps/'] },
     },
     {
       name: 'messaging-below-service',

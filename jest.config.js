@@ -10,6 +10,8 @@ const shared = {
   moduleNameMapper: {
     '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^#contracts/testing$': '<rootDir>/libs/contracts/src/testing/event-builders.ts',
+    '^#database$': '<rootDir>/libs/database/src/index.ts',
+    '^#database/testing$': '<rootDir>/libs/database/src/testing/test-databases.ts',
     '^#domain$': '<rootDir>/libs/domain/src/index.ts',
     '^#messaging$': '<rootDir>/libs/messaging/src/index.ts',
     '^#service$': '<rootDir>/libs/service/src/index.ts',

@@ -1,16 +1,21 @@
 #!/usr/bin/env node
-// `npm test`: compile, bring up a Kafka broker if none answers, run every Jest
-// project (unit, then e2e against the real broker), stop the broker if this
-// command started it, and end with one summary line: `jest: N passed, N failed`.
+// `npm test`: compile, bring up a Kafka broker and a PostgreSQL server if none
+// answers, run every Jest project (unit, then e2e against the real broker; the
+// repository suites and the e2e saga suite on SQLite and on PostgreSQL), stop what
+// this command started, and end with one summary line: `jest: N passed, N failed`.
+// Without PostgreSQL's server binaries (and no apt-get to install them) the
+// PostgreSQL half is skipped with a message, except under CI=true, where it fails.
 // Extra arguments go to Jest, e.g. `npm test -- --selectProjects unit`.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureBroker, stopBroker } from './kafka.mjs';
+import { ensurePostgres, stopPostgres } from './postgres.mjs';
 import { build, ROOT } from './services.mjs';
 
 build();
 const { brokers, startedHere } = await ensureBroker();
+const postgres = await ensurePostgres({ required: process.env.CI === 'true' });
 const resultsFile = path.join(ROOT, '.data', 'jest-results.json');
 fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
 fs.rmSync(resultsFile, { force: true });
@@ -27,10 +32,16 @@ const jest = spawnSync(
   {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, KAFKA_BROKERS: brokers, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: brokers,
+      ...(postgres && { TEST_POSTGRES_URL: postgres.url }),
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(),
+    },
   },
 );
 if (startedHere) await stopBroker();
+if (postgres?.startedHere) await stopPostgres();
 
 const summary = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : null;
 if (summary) {

@@ -17,11 +17,11 @@ export abstract class SagaParticipant<State, Input extends EventType, Output ext
     protected readonly unitOfWork: UnitOfWork,
   ) {}
 
-  react(event: EventOf<Input>): void {
-    this.unitOfWork.react(this, event);
+  async react(event: EventOf<Input>): Promise<void> {
+    await this.unitOfWork.react(this, event);
   }
 
   abstract context(): Context;
-  abstract load(orderId: string): State;
-  abstract save(state: State, before: State, events: readonly SagaEvent[]): void;
+  abstract load(orderId: string): Promise<State>;
+  abstract save(state: State, before: State, events: readonly SagaEvent[]): Promise<void>;
 }

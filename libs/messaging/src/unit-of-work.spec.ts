@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { Topics, type EventOf, type SagaEvent } from '#contracts';
 import { next, orderCreated } from '#contracts/testing';
+import { testBackends, type TestDatabase } from '#database/testing';
 import type { Decider } from '#domain';
 import { Inbox, INBOX_TABLE } from './inbox/inbox.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
@@ -19,97 +19,101 @@ class CountingParticipant implements Participant<number, EventOf<'OrderCreated'>
   context() {
     return { amountCents: 6000 };
   }
-  load(): number {
-    return this.saved.at(-1)?.state ?? 0;
+  load(): Promise<number> {
+    return Promise.resolve(this.saved.at(-1)?.state ?? 0);
   }
-  save(state: number, _before: number, events: readonly SagaEvent[]): void {
+  save(state: number, _before: number, events: readonly SagaEvent[]): Promise<void> {
     this.saved.push({ state, events });
+    return Promise.resolve();
   }
 }
 
-/** The outbox and the inbox around one transaction, on a real (in-memory) SQLite database. */
-describe('UnitOfWork', () => {
-  let db: Database.Database;
+interface Tables {
+  things: { id: string };
+}
+
+const MIGRATIONS = { sqlite: ['CREATE TABLE things (id TEXT PRIMARY KEY)'], postgres: ['CREATE TABLE things (id TEXT PRIMARY KEY)'] };
+
+/** The outbox and the inbox around one transaction, on each backend. */
+describe.each(testBackends())('UnitOfWork on $dialect', (backend) => {
+  let test: TestDatabase<unknown>;
   let outbox: OutboxStore;
   let unitOfWork: UnitOfWork;
 
-  beforeEach(() => {
-    db = new Database(':memory:');
-    db.exec(OUTBOX_TABLE + INBOX_TABLE + 'CREATE TABLE things (id TEXT PRIMARY KEY);');
-    outbox = new OutboxStore(db, new Topics('test.'));
-    unitOfWork = new UnitOfWork(db, outbox, new OutboxRelay(outbox), new Inbox(db));
+  beforeEach(async () => {
+    test = await backend.open({ migrations: MIGRATIONS, plumbing: [OUTBOX_TABLE, INBOX_TABLE] });
+    outbox = new OutboxStore(test.database, new Topics('test.'));
+    unitOfWork = new UnitOfWork(test.database, outbox, new OutboxRelay(outbox), new Inbox(test.database));
   });
-  afterEach(() => db.close());
+  afterEach(() => test.dispose());
 
-  const things = () => db.prepare('SELECT COUNT(*) AS n FROM things').get() as { n: number };
+  const tables = () => test.database.withTables<Tables>().query;
+  const insertThing = (id: string) => tables().insertInto('things').values({ id }).execute();
+  const things = async () => (await tables().selectFrom('things').selectAll().execute()).length;
 
-  it('commits the state change and its events together, on the topic of their type', () => {
+  it('commits the state change and its events together, on the topic of their type', async () => {
     const event = orderCreated();
-    unitOfWork.commit((emit) => {
-      db.prepare('INSERT INTO things VALUES (?)').run('a');
+    await unitOfWork.commit(async (emit) => {
+      await insertThing('a');
       emit(event);
     });
 
-    expect(things().n).toBe(1);
-    expect(outbox.pending(10)).toEqual([
+    expect(await things()).toBe(1);
+    expect(await outbox.pending(10)).toEqual([
       expect.objectContaining({ topic: 'test.order.created', key: event.correlationId, value: JSON.stringify(event) }),
     ]);
   });
 
-  it('rolls back both when the work throws', () => {
-    expect(() =>
-      unitOfWork.commit((emit) => {
-        db.prepare('INSERT INTO things VALUES (?)').run('a');
+  it('rolls back both when the work throws', async () => {
+    await expect(
+      unitOfWork.commit(async (emit) => {
+        await insertThing('a');
         emit(orderCreated());
         throw new Error('boom');
       }),
-    ).toThrow('boom');
+    ).rejects.toThrow('boom');
 
-    expect(things().n).toBe(0);
-    expect(outbox.pending(10)).toEqual([]);
+    expect(await things()).toBe(0);
+    expect(await outbox.pending(10)).toEqual([]);
   });
 
-  it('applies an event once, however often it is delivered', () => {
+  it('applies an event once, however often it is delivered', async () => {
     const event = orderCreated();
-    const apply = () => unitOfWork.applyOnce(event, () => void db.prepare('INSERT INTO things VALUES (?)').run(event.eventId));
+    const apply = () => unitOfWork.applyOnce(event, () => insertThing(event.eventId).then(() => undefined));
 
-    expect(apply()).toBe(true);
-    expect(apply()).toBe(false);
-    expect(things().n).toBe(1);
+    expect(await apply()).toBe(true);
+    expect(await apply()).toBe(false);
+    expect(await things()).toBe(1);
   });
 
-  it('does not mark an event applied when applying it failed, so a retry can apply it', () => {
+  it('does not mark an event applied when applying it failed, so a retry can apply it', async () => {
     const event = orderCreated();
-    expect(() =>
-      unitOfWork.applyOnce(event, () => {
-        throw new Error('transient');
-      }),
-    ).toThrow('transient');
-    expect(unitOfWork.applyOnce(event, () => void db.prepare('INSERT INTO things VALUES (?)').run('x'))).toBe(true);
+    await expect(unitOfWork.applyOnce(event, () => Promise.reject(new Error('transient')))).rejects.toThrow('transient');
+    expect(await unitOfWork.applyOnce(event, () => insertThing('x').then(() => undefined))).toBe(true);
   });
 
-  it('drives a participant: loads, decides, evolves by the consumed and emitted events, saves and emits, once', () => {
+  it('drives a participant: loads, decides, evolves by the consumed and emitted events, saves and emits, once', async () => {
     const participant = new CountingParticipant();
     const created = orderCreated();
 
-    expect(unitOfWork.react(participant, created)).toBe(true);
-    expect(unitOfWork.react(participant, created)).toBe(false);
+    expect(await unitOfWork.react(participant, created)).toBe(true);
+    expect(await unitOfWork.react(participant, created)).toBe(false);
 
     expect(participant.saved).toEqual([
       { state: 1, events: [created, expect.objectContaining({ type: 'PaymentCompleted', causationId: created.eventId })] },
     ]);
-    expect(outbox.pending(10).map((row) => row.topic)).toEqual(['test.payment.completed']);
+    expect((await outbox.pending(10)).map((row) => row.topic)).toEqual(['test.payment.completed']);
   });
 
-  it('drives a decision that no event caused, saving only when it emits', () => {
+  it('drives a decision that no event caused, saving only when it emits', async () => {
     const participant = new CountingParticipant();
     const created = orderCreated();
     const paid = next(created, 'PaymentCompleted', { paymentId: created.eventId, amountCents: 1, items: created.payload.items });
 
-    expect(unitOfWork.decide(participant, created.correlationId, () => [])).toEqual([]);
-    expect(unitOfWork.decide(participant, created.correlationId, () => [paid])).toEqual([paid]);
+    expect(await unitOfWork.decide(participant, created.correlationId, () => [])).toEqual([]);
+    expect(await unitOfWork.decide(participant, created.correlationId, () => [paid])).toEqual([paid]);
 
     expect(participant.saved).toEqual([{ state: 0, events: [paid] }]);
-    expect(outbox.pending(10)).toHaveLength(1);
+    expect(await outbox.pending(10)).toHaveLength(1);
   });
 });

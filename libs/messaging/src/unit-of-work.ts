@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import type { SagaEvent } from '#contracts';
+import type { Database } from '#database';
 import { react, type Decider } from '#domain';
 import type { Inbox } from './inbox/inbox.js';
 import type { OutboxRelay } from './outbox/outbox-relay.js';
@@ -16,68 +16,76 @@ export interface Participant<State, Input extends SagaEvent, Output extends Saga
   readonly decider: Decider<State, Input, Output, Context>;
   /** The clock and the settings the decider needs. */
   context(): Context;
-  load(orderId: string): State;
+  load(orderId: string): Promise<State>;
   /** Writes the new state. `events`: the consumed event (if any), then the emitted ones. */
-  save(state: State, before: State, events: readonly SagaEvent[]): void;
+  save(state: State, before: State, events: readonly SagaEvent[]): Promise<void>;
 }
 
 /**
  * One local transaction for a state change and the events it causes (the
  * transactional outbox), and, for a consumed event, the record that it was
- * applied (the inbox: an idempotent consumer). Events are published right after commit.
+ * applied (the inbox: an idempotent consumer). Events are published right after
+ * commit. On PostgreSQL a transaction that loses a conflict with another instance
+ * runs again from the start (see Database.transaction), so `work` must do nothing
+ * but database work and emit.
  */
 export class UnitOfWork {
   constructor(
-    private readonly db: Database.Database,
+    private readonly database: Database,
     private readonly outbox: OutboxStore,
     private readonly relay: OutboxRelay,
     private readonly inbox: Inbox,
   ) {}
 
   /** Runs `work` in a transaction; events it emits are committed with it. */
-  commit<R>(work: (emit: Emit) => R): R {
-    const result = this.db.transaction(() => work((event) => this.outbox.add(event)))();
+  async commit<R>(work: (emit: Emit) => Promise<R>): Promise<R> {
+    const result = await this.database.transaction(async () => {
+      const emitted: SagaEvent[] = [];
+      const value = await work((event) => emitted.push(event));
+      await this.outbox.add(emitted);
+      return value;
+    });
     this.relay.notify();
     return result;
   }
 
   /**
-   * Applies a consumed event exactly once: returns false (and changes nothing) if
-   * this event id was applied before, whether Kafka redelivered it or a producer
+   * Applies a consumed event exactly once: resolves to false (and changes nothing)
+   * if this event id was applied before, whether Kafka redelivered it or a producer
    * published it twice.
    */
-  applyOnce(event: SagaEvent, work: (emit: Emit) => void): boolean {
-    return this.commit((emit) => {
-      const firstTime = this.inbox.firstDelivery(event);
-      if (firstTime) work(emit);
-      return firstTime;
+  applyOnce(event: SagaEvent, work: (emit: Emit) => Promise<void>): Promise<boolean> {
+    return this.commit(async (emit) => {
+      if (!(await this.inbox.firstDelivery(event))) return false;
+      await work(emit);
+      return true;
     });
   }
 
   /** A participant's reaction to a consumed event, once: load → decide → evolve → save → emit, in one transaction. */
-  react<S, I extends SagaEvent, O extends SagaEvent, C>(participant: Participant<S, I, O, C>, event: I): boolean {
-    return this.applyOnce(event, (emit) => {
-      const before = participant.load(event.correlationId);
+  react<S, I extends SagaEvent, O extends SagaEvent, C>(participant: Participant<S, I, O, C>, event: I): Promise<boolean> {
+    return this.applyOnce(event, async (emit) => {
+      const before = await participant.load(event.correlationId);
       const { events, state } = react(participant.decider, before, event, participant.context());
-      participant.save(state, before, [event, ...events]);
+      await participant.save(state, before, [event, ...events]);
       events.forEach(emit);
     });
   }
 
   /**
    * A decision that no consumed event caused (the saga timeout): load → decide →
-   * evolve → save → emit for one order, in one transaction. Returns the emitted events.
+   * evolve → save → emit for one order, in one transaction. Resolves to the emitted events.
    */
   decide<S, I extends SagaEvent, O extends SagaEvent, C>(
     participant: Participant<S, I, O, C>,
     orderId: string,
     decision: (state: S, context: C) => O[],
-  ): O[] {
-    return this.commit((emit) => {
-      const before = participant.load(orderId);
+  ): Promise<O[]> {
+    return this.commit(async (emit) => {
+      const before = await participant.load(orderId);
       const events = decision(before, participant.context());
       const state = events.reduce<S>(participant.decider.evolve, before);
-      if (events.length > 0) participant.save(state, before, events);
+      if (events.length > 0) await participant.save(state, before, events);
       events.forEach(emit);
       return events;
     });

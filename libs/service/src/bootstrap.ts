@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Topics, type EventType } from '#contracts';
-import { ensureTopics, kafkaMicroserviceOptions, KafkaRuntime, OutboxRelay } from '#messaging';
+import { openDatabase, redact, type Database } from '#database';
+import { ensureTopics, INBOX_TABLE, kafkaMicroserviceOptions, KafkaRuntime, OUTBOX_TABLE, OutboxRelay } from '#messaging';
 import { loadConfig, type ServiceConfig } from './config.js';
 import type { ServiceDefinition } from './service-definition.js';
 import { ServiceModule } from './service.module.js';
@@ -11,6 +13,8 @@ import { ServiceModule } from './service.module.js';
 /** Largest accepted HTTP body; a larger one gets 413. */
 export const BODY_LIMIT = '64kb';
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** With several instances on one database: how often each relay looks for rows no instance has published. */
+const SHARED_OUTBOX_POLL_MS = 1_000;
 
 /**
  * Starts one service from its definition: validated configuration, topics, HTTP
@@ -24,9 +28,10 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   const groupId = topics.consumerGroup(definition.name);
   const transactional = definition.delivery === 'outbox+inbox';
   await ensureTopicsOrExit(config, topics, logger);
+  const database = await openDatabaseOrExit(definition, config, logger);
 
   // forceCloseConnections: an open server-sent-events stream must not hold up shutdown.
-  const module = ServiceModule.assemble(definition, config, topics);
+  const module = ServiceModule.assemble(definition, config, topics, database);
   const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, forceCloseConnections: true });
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
@@ -54,8 +59,8 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   await app.listen(config.PORT);
   await app.startAllMicroservices();
   // The server's producer is connected now: publish what the outbox holds, and every commit from here on.
-  relay?.start((batch) => kafka.send(batch));
-  logger.log(`listening on :${config.PORT}, consuming as group ${groupId}, data in ${config.DATA_DIR}`);
+  relay?.start((batch) => kafka.send(batch), { pollMs: database.dialect === 'postgres' ? SHARED_OUTBOX_POLL_MS : 0 });
+  logger.log(`listening on :${config.PORT}, consuming as group ${groupId}, data in ${describeStorage(definition, config)}`);
   // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (terminal + concurrently); the second must not kill us mid-shutdown.
   process.on('SIGINT', () => void stop('SIGINT', 0));
   process.on('SIGTERM', () => void stop('SIGTERM', 0));
@@ -69,6 +74,32 @@ function loadConfigOrExit<T extends EventType>(definition: ServiceDefinition<Ser
     logger.error((error as Error).message);
     process.exit(1);
   }
+}
+
+async function openDatabaseOrExit<T extends EventType>(
+  definition: ServiceDefinition<ServiceConfig, T>,
+  config: ServiceConfig,
+  logger: Logger,
+): Promise<Database> {
+  try {
+    return await openDatabase({
+      url: config.DATABASE_URL,
+      sqliteFile: sqliteFile(definition, config),
+      migrations: definition.migrations,
+      plumbing: definition.delivery === 'outbox+inbox' ? [OUTBOX_TABLE, INBOX_TABLE] : [],
+    });
+  } catch (error) {
+    logger.error(`Cannot open the database: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+
+function sqliteFile<T extends EventType>(definition: ServiceDefinition<ServiceConfig, T>, config: ServiceConfig): string {
+  return join(config.DATA_DIR, `${definition.name}.db`);
+}
+
+function describeStorage<T extends EventType>(definition: ServiceDefinition<ServiceConfig, T>, config: ServiceConfig): string {
+  return config.DATABASE_URL ? `PostgreSQL ${redact(config.DATABASE_URL)}` : sqliteFile(definition, config);
 }
 
 async function ensureTopicsOrExit(config: ServiceConfig, topics: Topics, logger: Logger): Promise<void> {

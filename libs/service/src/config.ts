@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 /** Settings every service reads from its environment. Subclasses add their own. */
 export abstract class ServiceConfig {
@@ -14,9 +14,15 @@ export abstract class ServiceConfig {
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
   KAFKA_BROKERS = '127.0.0.1:9092';
 
+  /** Where the SQLite files live (when DATABASE_URL is not set). */
   @IsString()
   @IsNotEmpty()
   DATA_DIR = '.data';
+
+  /** The service's own PostgreSQL database; SQLite in DATA_DIR when unset. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
 
   @IsString()
   @Matches(/^[A-Za-z0-9._-]*$/, { message: 'KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-"' })

@@ -1,5 +1,6 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { EventType } from '#contracts';
+import type { Migrations } from '#database';
 import type { EventReactor } from '#messaging';
 import type { ServiceConfig } from './config.js';
 
@@ -13,8 +14,8 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, T ex
   /** Default HTTP port (PORT overrides it). */
   readonly port: number;
   readonly config: new () => C;
-  /** The service's own schema, oldest first: entry i is version i + 1. */
-  readonly migrations: readonly string[];
+  /** The service's own schema in each dialect, oldest first: entry i is version i + 1. */
+  readonly migrations: Migrations;
   /** The event types the service consumes (one topic each), and the provider that reacts to them. */
   readonly reactions: { readonly to: readonly T[]; readonly by: Type<EventReactor<T>> };
   /**

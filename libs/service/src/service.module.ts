@@ -1,21 +1,18 @@
-import { join } from 'node:path';
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { Topics, type EventType } from '#contracts';
+import { Database } from '#database';
 import {
   EVENT_REACTOR,
   EventConsumer,
   eventsControllerFor,
   Inbox,
-  INBOX_TABLE,
   KafkaRuntime,
-  OUTBOX_TABLE,
   OutboxRelay,
   OutboxStore,
   UnitOfWork,
   type EventReactor,
 } from '#messaging';
 import type { ServiceConfig } from './config.js';
-import { DATABASE, openDatabase, type Db } from './database.js';
 import { HealthController } from './health.controller.js';
 import type { ServiceDefinition } from './service-definition.js';
 
@@ -28,15 +25,15 @@ import type { ServiceDefinition } from './service-definition.js';
 @Global()
 @Module({})
 export class ServiceModule implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE) private readonly db: Db) {}
+  constructor(private readonly database: Database) {}
 
   static assemble<T extends EventType>(
     definition: ServiceDefinition<ServiceConfig, T>,
     config: ServiceConfig,
     topics: Topics,
+    database: Database,
   ): DynamicModule {
     const transactional = definition.delivery === 'outbox+inbox';
-    const databaseFile = join(config.DATA_DIR, `${definition.name}.db`);
     const reactor = definition.reactions.by;
     return {
       module: ServiceModule,
@@ -48,10 +45,7 @@ export class ServiceModule implements OnApplicationShutdown {
       providers: [
         { provide: definition.config, useValue: config },
         { provide: Topics, useValue: topics },
-        {
-          provide: DATABASE,
-          useFactory: () => openDatabase(databaseFile, definition.migrations, transactional ? [OUTBOX_TABLE, INBOX_TABLE] : []),
-        },
+        { provide: Database, useValue: database },
         { provide: KafkaRuntime, useValue: new KafkaRuntime(topics.consumerGroup(definition.name)) },
         ...(definition.providers.includes(reactor) ? [] : [reactor]),
         { provide: EVENT_REACTOR, useExisting: reactor },
@@ -66,21 +60,22 @@ export class ServiceModule implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(): void {
-    if (this.db.open) this.db.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.database.close();
   }
 }
 
 /** The outbox, its relay, the inbox, and the unit of work that binds them to one transaction. */
 function transactionalMessaging(topics: Topics): Provider[] {
   return [
-    { provide: OutboxStore, useFactory: (db: Db) => new OutboxStore(db, topics), inject: [DATABASE] },
+    { provide: OutboxStore, useFactory: (database: Database) => new OutboxStore(database, topics), inject: [Database] },
     { provide: OutboxRelay, useFactory: (store: OutboxStore) => new OutboxRelay(store), inject: [OutboxStore] },
-    { provide: Inbox, useFactory: (db: Db) => new Inbox(db), inject: [DATABASE] },
+    { provide: Inbox, useFactory: (database: Database) => new Inbox(database), inject: [Database] },
     {
       provide: UnitOfWork,
-      useFactory: (db: Db, outbox: OutboxStore, relay: OutboxRelay, inbox: Inbox) => new UnitOfWork(db, outbox, relay, inbox),
-      inject: [DATABASE, OutboxStore, OutboxRelay, Inbox],
+      useFactory: (database: Database, outbox: OutboxStore, relay: OutboxRelay, inbox: Inbox) =>
+        new UnitOfWork(database, outbox, relay, inbox),
+      inject: [Database, OutboxStore, OutboxRelay, Inbox],
     },
   ];
 }

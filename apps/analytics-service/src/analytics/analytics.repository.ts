@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type Db } from '#service';
+import { Injectable } from '@nestjs/common';
+import { Database } from '#database';
 import type { AggregateSnapshot, OrderTrack } from './stream/stream-aggregator.js';
 
 export interface PartitionOffset {
@@ -15,6 +15,13 @@ export interface SavedState {
   readonly offsets: PartitionOffset[];
 }
 
+/** The analytics service's tables, as Kysely sees them (see analytics.migrations.ts). */
+export interface AnalyticsTables {
+  snapshot: { id: number; state: string; taken_at: string };
+  snapshot_offsets: { topic: string; partition: number; next_offset: number };
+  order_tracks: { order_id: string; track: string };
+}
+
 /**
  * Snapshots of the stream processor: its aggregates, the order tracks that changed
  * (written incrementally), and the Kafka offsets the snapshot covers, all in one
@@ -22,53 +29,74 @@ export interface SavedState {
  */
 @Injectable()
 export class AnalyticsRepository {
-  private readonly statements;
+  private readonly database: Database<AnalyticsTables>;
 
-  constructor(@Inject(DATABASE) private readonly db: Db) {
-    this.statements = {
-      saveState: db.prepare(
-        `INSERT INTO snapshot (id, state, taken_at) VALUES (1, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET state = excluded.state, taken_at = excluded.taken_at`,
-      ),
-      loadState: db.prepare<[], { state: string }>('SELECT state FROM snapshot WHERE id = 1'),
-      saveTrack: db.prepare(
-        'INSERT INTO order_tracks (order_id, track) VALUES (?, ?) ON CONFLICT (order_id) DO UPDATE SET track = excluded.track',
-      ),
-      deleteTrack: db.prepare('DELETE FROM order_tracks WHERE order_id = ?'),
-      loadTracks: db.prepare<[], { order_id: string; track: string }>('SELECT order_id, track FROM order_tracks'),
-      saveOffset: db.prepare(
-        `INSERT INTO snapshot_offsets (topic, partition, next_offset) VALUES (?, ?, ?)
-         ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
-      ),
-      loadOffsets: db.prepare<[], PartitionOffset>('SELECT topic, partition, next_offset AS next FROM snapshot_offsets'),
-    };
+  constructor(database: Database) {
+    this.database = database.withTables<AnalyticsTables>();
   }
 
-  save(
+  private get db() {
+    return this.database.query;
+  }
+
+  async save(
     aggregate: AggregateSnapshot,
     orders: { changed: Array<[string, OrderTrack]>; forgotten: string[] },
     offsets: PartitionOffset[],
-  ): void {
-    this.db.transaction(() => {
-      this.statements.saveState.run(JSON.stringify(aggregate), new Date().toISOString());
-      for (const [orderId, track] of orders.changed) this.statements.saveTrack.run(orderId, JSON.stringify(track));
-      for (const orderId of orders.forgotten) this.statements.deleteTrack.run(orderId);
-      for (const { topic, partition, next } of offsets) this.statements.saveOffset.run(topic, partition, next);
-    })();
+  ): Promise<void> {
+    await this.database.transaction(async () => {
+      await this.db
+        .insertInto('snapshot')
+        .values({ id: 1, state: JSON.stringify(aggregate), taken_at: new Date().toISOString() })
+        .onConflict((conflict) =>
+          conflict.column('id').doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), taken_at: eb.ref('excluded.taken_at') })),
+        )
+        .execute();
+      for (const rows of chunks(orders.changed.map(([order_id, track]) => ({ order_id, track: JSON.stringify(track) })))) {
+        await this.db
+          .insertInto('order_tracks')
+          .values(rows)
+          .onConflict((conflict) => conflict.column('order_id').doUpdateSet((eb) => ({ track: eb.ref('excluded.track') })))
+          .execute();
+      }
+      for (const ids of chunks(orders.forgotten)) await this.db.deleteFrom('order_tracks').where('order_id', 'in', ids).execute();
+      for (const rows of chunks(offsets.map(({ topic, partition, next }) => ({ topic, partition, next_offset: next })))) {
+        await this.db
+          .insertInto('snapshot_offsets')
+          .values(rows)
+          .onConflict((conflict) =>
+            conflict.columns(['topic', 'partition']).doUpdateSet((eb) => ({ next_offset: eb.ref('excluded.next_offset') })),
+          )
+          .execute();
+      }
+    });
   }
 
   /** Forgets the snapshot: the next start rebuilds the state from the topics. */
-  clear(): void {
-    this.db.exec('DELETE FROM snapshot; DELETE FROM snapshot_offsets; DELETE FROM order_tracks;');
+  async clear(): Promise<void> {
+    await this.database.transaction(async () => {
+      await this.db.deleteFrom('snapshot').execute();
+      await this.db.deleteFrom('snapshot_offsets').execute();
+      await this.db.deleteFrom('order_tracks').execute();
+    });
   }
 
-  load(): SavedState | null {
-    const row = this.statements.loadState.get();
+  async load(): Promise<SavedState | null> {
+    const row = await this.db.selectFrom('snapshot').select('state').where('id', '=', 1).executeTakeFirst();
     if (!row) return null;
+    const tracks = await this.db.selectFrom('order_tracks').select(['order_id', 'track']).execute();
+    const offsets = await this.db.selectFrom('snapshot_offsets').select(['topic', 'partition', 'next_offset as next']).execute();
     return {
       aggregate: JSON.parse(row.state) as AggregateSnapshot,
-      orders: this.statements.loadTracks.all().map(({ order_id, track }) => [order_id, JSON.parse(track) as OrderTrack]),
-      offsets: this.statements.loadOffsets.all(),
+      orders: tracks.map(({ order_id, track }) => [order_id, JSON.parse(track) as OrderTrack]),
+      offsets,
     };
   }
+}
+
+/** Rows in groups small enough for one statement's parameters (SQLite allows 32766 of them). */
+function chunks<T>(rows: readonly T[], size = 500): T[][] {
+  const groups: T[][] = [];
+  for (let start = 0; start < rows.length; start += size) groups.push(rows.slice(start, start + size));
+  return groups;
 }

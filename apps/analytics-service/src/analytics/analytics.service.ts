@@ -33,6 +33,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   private readonly next = new Map<string, PartitionOffset>();
   private readonly timers: NodeJS.Timeout[] = [];
   private dirty = false;
+  private saving: Promise<void> | null = null;
   private catchingUp = true;
   /** Nothing was left to read at the last lag check: the wall clock may close windows. */
   private caughtUpNow = false;
@@ -72,6 +73,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
 
   async onModuleDestroy(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    await this.saving;
     await this.snapshot();
     await this.groupAdmin.close();
   }
@@ -106,14 +108,25 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     return { ...totalsReport(counters), ...figures, catchingUp: this.catchingUp, lag: this.lag, generatedAt: new Date(now).toISOString() };
   }
 
-  /** Saves the state with the offsets it covers, then tells Kafka where to resume. */
+  /** Saves the state with the offsets it covers (one save at a time), then tells Kafka where to resume. */
   async snapshot(): Promise<void> {
-    if (!this.dirty) return;
+    if (!this.dirty || this.saving) return;
+    // Taken at one instant: events applied while the save is in flight go into the next snapshot.
     const offsets = [...this.next.values()];
-    // If the save throws, everything stays marked unsaved and the next tick tries again.
-    this.repository.save(this.aggregator.snapshot(), this.aggregator.orderChanges(), offsets);
-    this.aggregator.orderChangesSaved();
+    const aggregate = this.aggregator.snapshot();
+    const orders = this.aggregator.takeOrderChanges();
     this.dirty = false;
+    this.saving = this.repository.save(aggregate, orders, offsets);
+    try {
+      await this.saving;
+    } catch (error) {
+      // Everything stays unsaved, and the next tick tries again.
+      this.aggregator.returnOrderChanges(orders);
+      this.dirty = true;
+      throw error;
+    } finally {
+      this.saving = null;
+    }
     try {
       await this.kafka.commitOffsets(offsets.map(({ topic, partition, next }) => ({ topic, partition, offset: String(next) })));
     } catch (error) {
@@ -127,13 +140,13 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
    * the broker's data was recreated under a kept data folder, and the state is rebuilt.
    */
   private async usableSnapshot(): Promise<SavedState | null> {
-    const saved = this.repository.load();
+    const saved = await this.repository.load();
     if (!saved) return null;
     const ends = await this.groupAdmin.endOffsets(this.topics.events());
     const ahead = saved.offsets.filter(({ topic, partition, next }) => next > (ends.get(partitionKey(topic, partition))?.high ?? 0));
     if (ahead.length === 0) return saved;
     this.logger.warn(`the snapshot covers offsets beyond the end of the topics (recreated?): rebuilding from the topics`);
-    this.repository.clear();
+    await this.repository.clear();
     return null;
   }
 

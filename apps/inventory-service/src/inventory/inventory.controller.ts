@@ -6,8 +6,8 @@ export class InventoryController {
   constructor(private readonly inventory: InventoryService) {}
 
   @Get()
-  list() {
-    return { products: this.inventory.stock() };
+  async list() {
+    return { products: await this.inventory.stock() };
   }
 
   @Get('reservations/:orderId')

@@ -1,52 +1,52 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { OrderItem } from '#contracts';
-import { DATABASE, type Db } from '#service';
+import { Database } from '#database';
 import type { Reservation, ReservationStatus, StockLevel } from './inventory.domain.js';
 
-interface ReservationRow {
-  order_id: string;
-  status: ReservationStatus;
-  items: string;
-  reason: string | null;
-  updated_at: string;
+/** The inventory service's tables, as Kysely sees them (see inventory.migrations.ts). */
+export interface InventoryTables {
+  products: { product_id: string; initial: number; available: number; reserved: number };
+  reservations: { order_id: string; status: ReservationStatus; items: string; reason: string | null; updated_at: string };
 }
 
+/** Stock per product and one reservation per order. Every method takes part in the transaction in progress, if any. */
 @Injectable()
 export class InventoryRepository {
-  private readonly statements;
+  private readonly database: Database<InventoryTables>;
 
-  constructor(@Inject(DATABASE) private readonly db: Db) {
-    this.statements = {
-      addProduct: db.prepare('INSERT OR IGNORE INTO products (product_id, initial, available, reserved) VALUES (?, ?, ?, 0)'),
-      stock: db.prepare<[], StockLevel>('SELECT product_id AS productId, initial, available, reserved FROM products ORDER BY product_id'),
-      setLevel: db.prepare('UPDATE products SET available = @available, reserved = @reserved WHERE product_id = @productId'),
-      reservation: db.prepare<[string], ReservationRow>('SELECT * FROM reservations WHERE order_id = ?'),
-      saveReservation: db.prepare(
-        `INSERT INTO reservations (order_id, status, items, reason, updated_at)
-         VALUES (@order_id, @status, @items, @reason, @updated_at)
-         ON CONFLICT (order_id) DO UPDATE SET
-           status = excluded.status, items = excluded.items, reason = excluded.reason, updated_at = excluded.updated_at`,
-      ),
-    };
+  constructor(database: Database) {
+    this.database = database.withTables<InventoryTables>();
+  }
+
+  private get db() {
+    return this.database.query;
   }
 
   /** Puts products on the shelf that are not there yet; existing stock is left alone. */
-  addInitialStock(initial: ReadonlyMap<string, number>): void {
-    this.db.transaction(() => {
-      for (const [productId, quantity] of initial) this.statements.addProduct.run(productId, quantity, quantity);
-    })();
+  async addInitialStock(initial: ReadonlyMap<string, number>): Promise<void> {
+    if (initial.size === 0) return;
+    const rows = [...initial].map(([product_id, quantity]) => ({ product_id, initial: quantity, available: quantity, reserved: 0 }));
+    await this.db
+      .insertInto('products')
+      .values(rows)
+      .onConflict((conflict) => conflict.column('product_id').doNothing())
+      .execute();
   }
 
-  stock(): StockLevel[] {
-    return this.statements.stock.all();
+  stock(): Promise<StockLevel[]> {
+    return this.db
+      .selectFrom('products')
+      .select(['product_id as productId', 'initial', 'available', 'reserved'])
+      .orderBy('product_id')
+      .execute();
   }
 
-  saveStockLevel({ productId, available, reserved }: StockLevel): void {
-    this.statements.setLevel.run({ productId, available, reserved });
+  async saveStockLevel({ productId, available, reserved }: StockLevel): Promise<void> {
+    await this.db.updateTable('products').set({ available, reserved }).where('product_id', '=', productId).execute();
   }
 
-  findReservation(orderId: string): Reservation | undefined {
-    const row = this.statements.reservation.get(orderId);
+  async findReservation(orderId: string): Promise<Reservation | undefined> {
+    const row = await this.db.selectFrom('reservations').selectAll().where('order_id', '=', orderId).executeTakeFirst();
     return (
       row && {
         orderId: row.order_id,
@@ -58,13 +58,24 @@ export class InventoryRepository {
     );
   }
 
-  saveReservation(reservation: Reservation): void {
-    this.statements.saveReservation.run({
-      order_id: reservation.orderId,
-      status: reservation.status,
-      items: JSON.stringify(reservation.items),
-      reason: reservation.reason,
-      updated_at: reservation.updatedAt,
-    });
+  async saveReservation(reservation: Reservation): Promise<void> {
+    await this.db
+      .insertInto('reservations')
+      .values({
+        order_id: reservation.orderId,
+        status: reservation.status,
+        items: JSON.stringify(reservation.items),
+        reason: reservation.reason,
+        updated_at: reservation.updatedAt,
+      })
+      .onConflict((conflict) =>
+        conflict.column('order_id').doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          items: eb.ref('excluded.items'),
+          reason: eb.ref('excluded.reason'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
   }
 }

@@ -27,8 +27,8 @@ export class InventoryService
   }
 
   /** Puts the initial stock on the shelf at the first start; later starts keep what the database holds. */
-  onModuleInit(): void {
-    this.inventory.addInitialStock(parseInitialStock(this.config.INITIAL_STOCK));
+  async onModuleInit(): Promise<void> {
+    await this.inventory.addInitialStock(parseInitialStock(this.config.INITIAL_STOCK));
   }
 
   // ------------------------------------------------------------ the participant
@@ -37,28 +37,27 @@ export class InventoryService
     return { now: new Date(), warehouse: { failureRate: this.config.INVENTORY_FAILURE_RATE, simulationSeed: this.config.SIMULATION_SEED } };
   }
 
-  load(orderId: string): InventoryState {
-    return {
-      reservation: this.inventory.findReservation(orderId),
-      stock: new Map(this.inventory.stock().map((level) => [level.productId, level])),
-    };
+  async load(orderId: string): Promise<InventoryState> {
+    const reservation = await this.inventory.findReservation(orderId);
+    const stock = await this.inventory.stock();
+    return { reservation, stock: new Map(stock.map((level) => [level.productId, level])) };
   }
 
-  save(state: InventoryState, before: InventoryState): void {
-    if (state.reservation && state.reservation !== before.reservation) this.inventory.saveReservation(state.reservation);
+  async save(state: InventoryState, before: InventoryState): Promise<void> {
+    if (state.reservation && state.reservation !== before.reservation) await this.inventory.saveReservation(state.reservation);
     for (const [productId, level] of state.stock) {
-      if (level !== before.stock.get(productId)) this.inventory.saveStockLevel(level);
+      if (level !== before.stock.get(productId)) await this.inventory.saveStockLevel(level);
     }
   }
 
   // ------------------------------------------------------------ the HTTP API
 
-  stock(): StockLevel[] {
+  stock(): Promise<StockLevel[]> {
     return this.inventory.stock();
   }
 
-  reservation(orderId: string): Reservation {
-    const reservation = this.inventory.findReservation(orderId);
+  async reservation(orderId: string): Promise<Reservation> {
+    const reservation = await this.inventory.findReservation(orderId);
     if (!reservation) throw new NotFoundException(`no reservation for order ${orderId}`);
     return reservation;
   }

@@ -12,7 +12,7 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
-  create(
+  async create(
     @Body() request: CreateOrderDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
@@ -20,20 +20,20 @@ export class OrdersController {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1-255 visible ASCII characters');
     }
-    const { order, replayed } = this.orders.place(request, idempotencyKey);
+    const { order, replayed } = await this.orders.place(request, idempotencyKey);
     if (replayed) response.setHeader('Idempotent-Replayed', 'true');
     return orderSummary(order);
   }
 
   @Get()
-  list(@Query() query: ListOrdersQuery) {
-    const { orders, total } = this.orders.list(query.status, query.limit, query.offset);
+  async list(@Query() query: ListOrdersQuery) {
+    const { orders, total } = await this.orders.list(query.status, query.limit, query.offset);
     return { items: orders.map(orderSummary), total, limit: query.limit, offset: query.offset };
   }
 
   @Get(':id')
-  get(@Param('id', new ParseUUIDPipe()) id: string) {
-    const { order, history } = this.orders.get(id);
+  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+    const { order, history } = await this.orders.get(id);
     return orderDetail(order, history);
   }
 }

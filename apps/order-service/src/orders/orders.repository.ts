@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type Db } from '#service';
+import { Injectable } from '@nestjs/common';
+import type { Generated, Selectable } from 'kysely';
 import type { OrderItem, SagaEvent } from '#contracts';
+import { Database } from '#database';
 import type { Order, OrderStatus } from './order.domain.js';
 
 export interface HistoryEntry {
@@ -14,90 +15,112 @@ export interface IdempotencyRecord {
   readonly requestHash: string;
 }
 
-interface OrderRow {
-  id: string;
-  user_id: string;
-  items: string;
-  total_cents: number;
-  status: OrderStatus;
-  cancellation_code: string | null;
-  cancellation_reason: string | null;
-  created_at: string;
-  updated_at: string;
+/** The order service's tables, as Kysely sees them (see orders.migrations.ts). */
+export interface OrderTables {
+  orders: {
+    id: string;
+    user_id: string;
+    items: string;
+    total_cents: number;
+    status: OrderStatus;
+    cancellation_code: string | null;
+    cancellation_reason: string | null;
+    idempotency_key: string | null;
+    request_hash: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  order_history: { id: Generated<number>; order_id: string; step: string; detail: string | null; at: string };
 }
 
-const ORDER_COLUMNS = 'id, user_id, items, total_cents, status, cancellation_code, cancellation_reason, created_at, updated_at';
+type OrderRow = Omit<Selectable<OrderTables['orders']>, 'idempotency_key' | 'request_hash'>;
 
+const ORDER_COLUMNS = [
+  'id',
+  'user_id',
+  'items',
+  'total_cents',
+  'status',
+  'cancellation_code',
+  'cancellation_reason',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** Orders and their history. Every method takes part in the transaction in progress, if any. */
 @Injectable()
 export class OrdersRepository {
-  private readonly statements;
+  private readonly database: Database<OrderTables>;
 
-  constructor(@Inject(DATABASE) db: Db) {
-    this.statements = {
-      insert: db.prepare(
-        `INSERT INTO orders (${ORDER_COLUMNS}, idempotency_key, request_hash)
-         VALUES (@id, @user_id, @items, @total_cents, @status, @cancellation_code, @cancellation_reason,
-                 @created_at, @updated_at, @idempotency_key, @request_hash)`,
-      ),
-      update: db.prepare(
-        `UPDATE orders SET status = @status, cancellation_code = @cancellation_code,
-           cancellation_reason = @cancellation_reason, updated_at = @updated_at WHERE id = @id`,
-      ),
-      byId: db.prepare<[string], OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ?`),
-      byKey: db.prepare<[string], { id: string; request_hash: string }>('SELECT id, request_hash FROM orders WHERE idempotency_key = ?'),
-      page: db.prepare<[string | null, string | null, number, number], OrderRow>(
-        `SELECT ${ORDER_COLUMNS} FROM orders WHERE (? IS NULL OR status = ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
-      ),
-      count: db.prepare<[string | null, string | null], { n: number }>('SELECT COUNT(*) AS n FROM orders WHERE (? IS NULL OR status = ?)'),
-      pendingBefore: db.prepare<[string], OrderRow>(
-        `SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending' AND created_at <= ? ORDER BY created_at`,
-      ),
-      addHistory: db.prepare('INSERT INTO order_history (order_id, step, detail, at) VALUES (?, ?, ?, ?)'),
-      history: db.prepare<[string], HistoryEntry>('SELECT step, at, detail FROM order_history WHERE order_id = ? ORDER BY at, id'),
-    };
+  constructor(database: Database) {
+    this.database = database.withTables<OrderTables>();
   }
 
-  insert(order: Order, idempotency: { key: string; requestHash: string } | null): void {
-    this.statements.insert.run({
-      ...toRow(order),
-      idempotency_key: idempotency?.key ?? null,
-      request_hash: idempotency?.requestHash ?? null,
-    });
+  private get db() {
+    return this.database.query;
   }
 
-  update(order: Order): void {
-    this.statements.update.run(toRow(order));
+  async insert(order: Order, idempotency: { key: string; requestHash: string } | null): Promise<void> {
+    await this.db
+      .insertInto('orders')
+      .values({ ...toRow(order), idempotency_key: idempotency?.key ?? null, request_hash: idempotency?.requestHash ?? null })
+      .execute();
   }
 
-  find(id: string): Order | undefined {
-    const row = this.statements.byId.get(id);
+  async update(order: Order): Promise<void> {
+    const { status, cancellation_code, cancellation_reason, updated_at } = toRow(order);
+    await this.db
+      .updateTable('orders')
+      .set({ status, cancellation_code, cancellation_reason, updated_at })
+      .where('id', '=', order.id)
+      .execute();
+  }
+
+  async find(id: string): Promise<Order | undefined> {
+    const row = await this.db.selectFrom('orders').select(ORDER_COLUMNS).where('id', '=', id).executeTakeFirst();
     return row && fromRow(row);
   }
 
-  findByIdempotencyKey(key: string): IdempotencyRecord | undefined {
-    const row = this.statements.byKey.get(key);
-    return row && { orderId: row.id, requestHash: row.request_hash };
+  async findByIdempotencyKey(key: string): Promise<IdempotencyRecord | undefined> {
+    const row = await this.db.selectFrom('orders').select(['id', 'request_hash']).where('idempotency_key', '=', key).executeTakeFirst();
+    return row && { orderId: row.id, requestHash: row.request_hash ?? '' };
   }
 
-  list(status: OrderStatus | undefined, limit: number, offset: number): { orders: Order[]; total: number } {
-    const filter = status ?? null;
-    return {
-      orders: this.statements.page.all(filter, filter, limit, offset).map(fromRow),
-      total: this.statements.count.get(filter, filter)!.n,
-    };
+  async list(status: OrderStatus | undefined, limit: number, offset: number): Promise<{ orders: Order[]; total: number }> {
+    const filtered = status ? this.db.selectFrom('orders').where('status', '=', status) : this.db.selectFrom('orders');
+    const [rows, count] = await Promise.all([
+      filtered.select(ORDER_COLUMNS).orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute(),
+      filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { orders: rows.map(fromRow), total: Number(count.n) };
   }
 
-  pendingCreatedBefore(at: Date): Order[] {
-    return this.statements.pendingBefore.all(at.toISOString()).map(fromRow);
+  async pendingCreatedBefore(at: Date): Promise<Order[]> {
+    const rows = await this.db
+      .selectFrom('orders')
+      .select(ORDER_COLUMNS)
+      .where('status', '=', 'pending')
+      .where('created_at', '<=', at.toISOString())
+      .orderBy('created_at')
+      .execute();
+    return rows.map(fromRow);
   }
 
   /** The saga as this order saw it: every event applied to it or emitted by it. */
-  recordStep(event: SagaEvent, detail: string | null = null): void {
-    this.statements.addHistory.run(event.correlationId, event.type, detail, event.occurredAt);
+  async recordSteps(steps: ReadonlyArray<{ event: SagaEvent; detail: string | null }>): Promise<void> {
+    if (steps.length === 0) return;
+    const rows = steps.map(({ event, detail }) => ({ order_id: event.correlationId, step: event.type, detail, at: event.occurredAt }));
+    await this.db.insertInto('order_history').values(rows).execute();
   }
 
-  history(orderId: string): HistoryEntry[] {
-    return this.statements.history.all(orderId);
+  history(orderId: string): Promise<HistoryEntry[]> {
+    return this.db
+      .selectFrom('order_history')
+      .select(['step', 'at', 'detail'])
+      .where('order_id', '=', orderId)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
   }
 }
 

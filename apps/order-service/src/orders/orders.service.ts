@@ -41,29 +41,33 @@ export class OrdersService extends SagaParticipant<Order, OrderInput['type'], Or
     return { now, sagaTimeoutMs: this.config.SAGA_TIMEOUT_MS };
   }
 
-  load(orderId: string): Order {
-    const order = this.orders.find(orderId);
+  async load(orderId: string): Promise<Order> {
+    const order = await this.orders.find(orderId);
     if (!order) throw new PermanentEventError(`unknown order ${orderId}`);
     return order;
   }
 
   /** The order's new state, and every event of this step in its history. */
-  save(order: Order, before: Order, events: readonly SagaEvent[]): void {
-    if (order !== before) this.orders.update(order);
-    for (const event of events) this.orders.recordStep(event, describe(event));
+  async save(order: Order, before: Order, events: readonly SagaEvent[]): Promise<void> {
+    if (order !== before) await this.orders.update(order);
+    await this.orders.recordSteps(events.map((event) => ({ event, detail: describe(event) })));
   }
 
-  /** Cancels every pending order older than the saga timeout; returns how many. */
-  cancelTimedOut(now: Date): number {
-    const expired = this.orders.pendingCreatedBefore(new Date(now.getTime() - this.config.SAGA_TIMEOUT_MS));
-    for (const { id } of expired) this.unitOfWork.decide(this, id, (order) => decideTimeout(order, this.context(now)));
-    return expired.length;
+  /** Cancels every pending order older than the saga timeout; resolves to how many were cancelled. */
+  async cancelTimedOut(now: Date): Promise<number> {
+    const expired = await this.orders.pendingCreatedBefore(new Date(now.getTime() - this.config.SAGA_TIMEOUT_MS));
+    let cancelled = 0;
+    for (const { id } of expired) {
+      const events = await this.unitOfWork.decide(this, id, (order) => decideTimeout(order, this.context(now)));
+      cancelled += events.length;
+    }
+    return cancelled;
   }
 
   // ------------------------------------------------------------ the HTTP API
 
   /** Creates a pending order and its OrderCreated event in one transaction: the saga starts. */
-  place(request: CreateOrderDto, idempotencyKey?: string): PlacedOrder {
+  async place(request: CreateOrderDto, idempotencyKey?: string): Promise<PlacedOrder> {
     const items: OrderItem[] = request.items.map(({ productId, quantity, price }) => ({
       productId,
       quantity,
@@ -71,29 +75,30 @@ export class OrdersService extends SagaParticipant<Order, OrderInput['type'], Or
     }));
     assertTotalMatches(request.total, totalOf(items));
     const requestHash = hashRequest(request.userId, items);
-    return this.unitOfWork.commit((emit) => {
-      const earlier = idempotencyKey ? this.replay(idempotencyKey, requestHash) : undefined;
+    // Two requests with one key on two instances: the loser's transaction runs again and finds the winner's order.
+    return this.unitOfWork.commit(async (emit): Promise<PlacedOrder> => {
+      const earlier = idempotencyKey ? await this.replay(idempotencyKey, requestHash) : undefined;
       if (earlier) return { order: earlier, replayed: true };
       const { order, created } = placeOrder(randomUUID(), request.userId, items, new Date());
-      this.orders.insert(order, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
-      this.orders.recordStep(created, describe(created));
+      await this.orders.insert(order, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
+      await this.orders.recordSteps([{ event: created, detail: describe(created) }]);
       emit(created);
       return { order, replayed: false };
     });
   }
 
-  get(id: string): { order: Order; history: HistoryEntry[] } {
-    const order = this.orders.find(id);
+  async get(id: string): Promise<{ order: Order; history: HistoryEntry[] }> {
+    const order = await this.orders.find(id);
     if (!order) throw new NotFoundException(`order ${id} not found`);
-    return { order, history: this.orders.history(id) };
+    return { order, history: await this.orders.history(id) };
   }
 
   list(status: OrderStatus | undefined, limit: number, offset: number) {
     return this.orders.list(status, limit, offset);
   }
 
-  private replay(key: string, requestHash: string): Order | undefined {
-    const earlier = this.orders.findByIdempotencyKey(key);
+  private async replay(key: string, requestHash: string): Promise<Order | undefined> {
+    const earlier = await this.orders.findByIdempotencyKey(key);
     if (!earlier) return undefined;
     if (earlier.requestHash !== requestHash) {
       throw new UnprocessableEntityException(`Idempotency-Key "${key}" was already used for a different request`);

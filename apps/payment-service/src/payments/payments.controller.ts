@@ -7,8 +7,8 @@ export class PaymentsController {
   constructor(private readonly payments: PaymentsService) {}
 
   @Get(':orderId')
-  get(@Param('orderId', new ParseUUIDPipe()) orderId: string) {
-    const { amountCents, ...payment } = this.payments.get(orderId);
+  async get(@Param('orderId', new ParseUUIDPipe()) orderId: string) {
+    const { amountCents, ...payment } = await this.payments.get(orderId);
     return { ...payment, amount: fromCents(amountCents) };
   }
 }

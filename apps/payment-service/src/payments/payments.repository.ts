@@ -1,45 +1,53 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type Db } from '#service';
+import { Injectable } from '@nestjs/common';
+import { Database } from '#database';
 import type { Payment, PaymentStatus } from './payment.domain.js';
 
-interface PaymentRow {
-  order_id: string;
-  payment_id: string | null;
-  amount_cents: number;
-  status: PaymentStatus;
-  reason: string | null;
-  created_at: string;
-  updated_at: string;
+/** The payment service's table, as Kysely sees it (see payments.migrations.ts). */
+export interface PaymentTables {
+  payments: {
+    order_id: string;
+    payment_id: string | null;
+    amount_cents: number;
+    status: PaymentStatus;
+    reason: string | null;
+    created_at: string;
+    updated_at: string;
+  };
 }
 
+/** One payment per order. Every method takes part in the transaction in progress, if any. */
 @Injectable()
 export class PaymentsRepository {
-  private readonly upsert;
-  private readonly byOrder;
+  private readonly database: Database<PaymentTables>;
 
-  constructor(@Inject(DATABASE) db: Db) {
-    this.upsert = db.prepare(
-      `INSERT INTO payments (order_id, payment_id, amount_cents, status, reason, created_at, updated_at)
-       VALUES (@order_id, @payment_id, @amount_cents, @status, @reason, @created_at, @updated_at)
-       ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at`,
-    );
-    this.byOrder = db.prepare<[string], PaymentRow>('SELECT * FROM payments WHERE order_id = ?');
+  constructor(database: Database) {
+    this.database = database.withTables<PaymentTables>();
   }
 
-  save(payment: Payment): void {
-    this.upsert.run({
-      order_id: payment.orderId,
-      payment_id: payment.paymentId,
-      amount_cents: payment.amountCents,
-      status: payment.status,
-      reason: payment.reason,
-      created_at: payment.createdAt,
-      updated_at: payment.updatedAt,
-    });
+  async save(payment: Payment): Promise<void> {
+    await this.database.query
+      .insertInto('payments')
+      .values({
+        order_id: payment.orderId,
+        payment_id: payment.paymentId,
+        amount_cents: payment.amountCents,
+        status: payment.status,
+        reason: payment.reason,
+        created_at: payment.createdAt,
+        updated_at: payment.updatedAt,
+      })
+      .onConflict((conflict) =>
+        conflict.column('order_id').doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          reason: eb.ref('excluded.reason'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
   }
 
-  find(orderId: string): Payment | undefined {
-    const row = this.byOrder.get(orderId);
+  async find(orderId: string): Promise<Payment | undefined> {
+    const row = await this.database.query.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst();
     return (
       row && {
         orderId: row.order_id,

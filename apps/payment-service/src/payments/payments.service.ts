@@ -21,18 +21,18 @@ export class PaymentsService extends SagaParticipant<Payment | undefined, Paymen
     return { now: new Date(), gateway: { failureRate: this.config.PAYMENT_FAILURE_RATE, simulationSeed: this.config.SIMULATION_SEED } };
   }
 
-  load(orderId: string): Payment | undefined {
+  load(orderId: string): Promise<Payment | undefined> {
     return this.payments.find(orderId);
   }
 
-  save(payment: Payment | undefined, before: Payment | undefined): void {
-    if (payment && payment !== before) this.payments.save(payment);
+  async save(payment: Payment | undefined, before: Payment | undefined): Promise<void> {
+    if (payment && payment !== before) await this.payments.save(payment);
   }
 
   // ------------------------------------------------------------ the HTTP API
 
-  get(orderId: string): Payment {
-    const payment = this.payments.find(orderId);
+  async get(orderId: string): Promise<Payment> {
+    const payment = await this.payments.find(orderId);
     if (!payment) throw new NotFoundException(`no payment for order ${orderId}`);
     return payment;
   }

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { KafkaContext } from '@nestjs/microservices';
 import type { IHeaders } from 'kafkajs';
 import { InvalidEventError, parseEvent, type SagaEvent, type Topics } from '#contracts';
+import { isTransientDatabaseError } from '#database';
 import type { KafkaRuntime } from '../kafka/kafka-runtime.js';
 import type { EventReactor, MessagePosition } from './event-reactor.js';
 
@@ -104,9 +105,7 @@ function positionOf(context: KafkaContext): MessagePosition {
  */
 function isInfrastructureFailure(error: unknown): boolean {
   if (error instanceof InvalidEventError || error instanceof PermanentEventError) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && code.startsWith('SQLITE_')) return !code.startsWith('SQLITE_CONSTRAINT');
-  return (error as { retriable?: unknown }).retriable === true;
+  return isTransientDatabaseError(error) || (error as { retriable?: unknown }).retriable === true;
 }
 
 /** Nest's parser turned JSON values into objects; the dead letter carries the original text. */

@@ -4,20 +4,34 @@ import { OutboxRelay, type OutboxMessage, type OutboxSource } from './outbox-rel
 /** An in-memory outbox table: the relay's logic, without a database or a broker. */
 class MemoryOutbox implements OutboxSource {
   rows: OutboxMessage[] = [];
+  /** Another instance's relay is publishing: `exclusively` refuses. */
+  busy = false;
   private nextId = 1;
 
   add(topic: string, key: string): void {
     this.rows.push({ id: this.nextId++, topic, key, value: `${topic}:${key}` });
   }
-  pending(limit: number): OutboxMessage[] {
-    return this.rows.slice(0, limit);
+  pending(limit: number): Promise<OutboxMessage[]> {
+    return Promise.resolve(this.rows.slice(0, limit));
   }
-  markPublished(ids: number[]): void {
+  markPublished(ids: number[]): Promise<void> {
     this.rows = this.rows.filter((row) => !ids.includes(row.id));
+    return Promise.resolve();
+  }
+  async exclusively(work: () => Promise<void>): Promise<boolean> {
+    if (this.busy) return false;
+    await work();
+    return true;
   }
 }
 
-const settle = () => new Promise((done) => setTimeout(done, 0));
+const settle = () => new Promise((done) => setTimeout(done, 5));
+const sendInto =
+  (sent: TopicMessages[][]) =>
+  (batch: TopicMessages[]): Promise<void> => {
+    sent.push(batch);
+    return Promise.resolve();
+  };
 
 describe('OutboxRelay', () => {
   it('publishes what a previous run left as soon as it starts, grouped by topic in order', async () => {
@@ -27,11 +41,9 @@ describe('OutboxRelay', () => {
     outbox.add('a', '2');
     const sent: TopicMessages[][] = [];
 
-    new OutboxRelay(outbox).start((batch) => {
-      sent.push(batch);
-      return Promise.resolve();
-    });
-    await settle();
+    const relay = new OutboxRelay(outbox);
+    relay.start(sendInto(sent));
+    await relay.flush();
 
     expect(sent).toEqual([
       [
@@ -53,19 +65,19 @@ describe('OutboxRelay', () => {
     const sends: number[] = [];
     let release!: () => void;
     const relay = new OutboxRelay(outbox);
+    outbox.add('a', '1');
     relay.start(async (batch) => {
       sends.push(batch.reduce((n, t) => n + t.messages.length, 0));
       if (sends.length === 1) await new Promise<void>((done) => (release = done));
     });
     await settle();
 
-    outbox.add('a', '1');
-    relay.notify();
     for (let i = 2; i <= 5; i++) {
       outbox.add('a', String(i));
       relay.notify();
     }
     release();
+    await settle();
     await relay.flush();
 
     expect(sends).toEqual([1, 4]);
@@ -76,16 +88,13 @@ describe('OutboxRelay', () => {
     const outbox = new MemoryOutbox();
     const big = 'x'.repeat(100 * 1024);
     for (let i = 0; i < 12; i++) outbox.rows.push({ id: i + 1, topic: 'a', key: String(i), value: big });
-    const sizes: number[] = [];
+    const sent: TopicMessages[][] = [];
 
     const relay = new OutboxRelay(outbox);
-    relay.start((batch) => {
-      sizes.push(batch[0].messages.length);
-      return Promise.resolve();
-    });
+    relay.start(sendInto(sent));
     await relay.flush();
 
-    expect(sizes).toEqual([5, 5, 2]);
+    expect(sent.map((batch) => batch[0].messages.length)).toEqual([5, 5, 2]);
     expect(outbox.rows).toEqual([]);
   });
 
@@ -114,5 +123,36 @@ describe('OutboxRelay', () => {
     new OutboxRelay(outbox).notify();
     await settle();
     expect(outbox.rows).toHaveLength(1);
+  });
+
+  it("leaves the rows to another instance's relay while it publishes, and looks again soon after", async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a', '1');
+    outbox.busy = true;
+    const sent: TopicMessages[][] = [];
+    const relay = new OutboxRelay(outbox);
+
+    relay.start(sendInto(sent));
+    await settle();
+    expect(sent).toEqual([]);
+
+    outbox.busy = false;
+    await new Promise((done) => setTimeout(done, 150));
+    expect(sent).toHaveLength(1);
+    relay.stop();
+  });
+
+  it('publishes rows that no commit of its own announced when it polls (another instance died before publishing them)', async () => {
+    const outbox = new MemoryOutbox();
+    const sent: TopicMessages[][] = [];
+    const relay = new OutboxRelay(outbox);
+    relay.start(sendInto(sent), { pollMs: 20 });
+    await settle();
+
+    outbox.add('a', 'left-by-a-dead-instance');
+    await new Promise((done) => setTimeout(done, 100));
+
+    expect(sent.flat().flatMap((topic) => topic.messages.map((message) => message.key))).toEqual(['left-by-a-dead-instance']);
+    relay.stop();
   });
 });

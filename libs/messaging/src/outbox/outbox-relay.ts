@@ -11,24 +11,39 @@ export interface OutboxMessage {
 
 /** Where the relay reads from: the service's outbox table. */
 export interface OutboxSource {
-  pending(limit: number): OutboxMessage[];
-  markPublished(ids: number[]): void;
+  pending(limit: number): Promise<OutboxMessage[]>;
+  markPublished(ids: number[]): Promise<void>;
+  /** Runs `work` unless another instance's relay is publishing; resolves to whether it ran. */
+  exclusively(work: () => Promise<void>): Promise<boolean>;
 }
 
 export type SendBatch = (batch: TopicMessages[]) => Promise<void>;
+
+export interface RelayOptions {
+  /**
+   * Also look at the outbox this often (0: never). With several instances on one
+   * database, this is how rows that another instance committed (and did not get to
+   * publish before it died) go out.
+   */
+  readonly pollMs?: number;
+}
 
 const BATCH_SIZE = 500;
 /** Well under the broker's default 1 MB request limit, whatever the size of the events. */
 const BATCH_BYTES = 512 * 1024;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
+/** Another instance's relay is publishing: look again this soon, in case it finished before our rows. */
+const BUSY_RETRY_MS = 50;
 
 /**
- * Publishes the outbox right after each commit instead of polling it. Only one
- * drain runs at a time; commits that happen while it sends are picked up by the
- * next pass as one batch, so load batches itself. Rows are removed only after
- * Kafka acknowledged them: a crash in between republishes (consumers dedupe by
- * event id), it never loses an event.
+ * Publishes the outbox right after each commit (and, when asked, on a poll). Only
+ * one drain runs at a time in a process, and only one relay at a time across the
+ * instances sharing the database, so rows go out in the order they were committed
+ * and each order's events stay in order. Commits that happen while a send is in
+ * flight are picked up by the next pass as one batch, so load batches itself.
+ * Rows are removed only after Kafka acknowledged them: a crash in between
+ * republishes (consumers dedupe by event id), it never loses an event.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -36,13 +51,15 @@ export class OutboxRelay {
   private dirty = false;
   private send: SendBatch | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
   private retryDelay = RETRY_MIN_MS;
 
   constructor(private readonly outbox: OutboxSource) {}
 
   /** Connects the relay to a producer and publishes whatever a previous run left. */
-  start(send: SendBatch): void {
+  start(send: SendBatch, { pollMs = 0 }: RelayOptions = {}): void {
     this.send = send;
+    if (pollMs > 0) this.pollTimer = setInterval(() => this.notify(), pollMs);
     this.notify();
   }
 
@@ -65,9 +82,17 @@ export class OutboxRelay {
   /** Publishes everything pending; used at shutdown, after consumption stopped. */
   async flush(): Promise<void> {
     while (this.draining) await this.draining;
-    if (!this.send || this.outbox.pending(1).length === 0) return;
+    if (!this.send || (await this.outbox.pending(1)).length === 0) return;
     this.notify();
     await this.currentDrain();
+  }
+
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.retryTimer = null;
+    this.pollTimer = null;
+    this.send = null;
   }
 
   /** The drain in progress, if any (a method, so that TypeScript does not narrow it to what it was before a `notify`). */
@@ -75,29 +100,30 @@ export class OutboxRelay {
     return this.draining ?? Promise.resolve();
   }
 
-  stop(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.send = null;
-  }
-
   private async drain(): Promise<void> {
     try {
-      for (let rows = this.nextBatch(); rows.length > 0; rows = this.nextBatch()) {
-        await this.send!(groupByTopic(rows));
-        this.outbox.markPublished(rows.map((row) => row.id));
-      }
+      const ran = await this.outbox.exclusively(() => this.publishPending());
       this.retryDelay = RETRY_MIN_MS;
+      if (!ran) this.retryIn(BUSY_RETRY_MS);
     } catch (error) {
-      this.scheduleRetry(error as Error);
+      this.logger.warn(`Publishing the outbox failed, retrying in ${this.retryDelay} ms: ${(error as Error).message}`);
+      this.retryIn(this.retryDelay);
+      this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+    }
+  }
+
+  private async publishPending(): Promise<void> {
+    for (let rows = await this.nextBatch(); rows.length > 0; rows = await this.nextBatch()) {
+      await this.send!(groupByTopic(rows));
+      await this.outbox.markPublished(rows.map((row) => row.id));
     }
   }
 
   /** The oldest pending rows, as many as fit in one request (at least one). */
-  private nextBatch(): OutboxMessage[] {
+  private async nextBatch(): Promise<OutboxMessage[]> {
     const batch: OutboxMessage[] = [];
     let bytes = 0;
-    for (const row of this.outbox.pending(BATCH_SIZE)) {
+    for (const row of await this.outbox.pending(BATCH_SIZE)) {
       bytes += row.key.length + row.value.length;
       if (batch.length > 0 && bytes > BATCH_BYTES) break;
       batch.push(row);
@@ -105,14 +131,12 @@ export class OutboxRelay {
     return batch;
   }
 
-  private scheduleRetry(error: Error): void {
-    this.logger.warn(`Publishing the outbox failed, retrying in ${this.retryDelay} ms: ${error.message}`);
-    if (this.retryTimer) return;
+  private retryIn(ms: number): void {
+    if (this.retryTimer || !this.send) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.notify();
-    }, this.retryDelay);
-    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+    }, ms);
   }
 }
 

@@ -1,42 +1,70 @@
-import type Database from 'better-sqlite3';
+import type { Generated } from 'kysely';
 import type { SagaEvent, Topics } from '#contracts';
+import type { Database, PlumbingTable } from '#database';
 import type { OutboxMessage, OutboxSource } from './outbox-relay.js';
 
 /** The transactional outbox: events committed with the state change that caused them, until Kafka has them. */
-export const OUTBOX_TABLE = `
-  CREATE TABLE IF NOT EXISTS outbox (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    topic      TEXT NOT NULL,
-    key        TEXT NOT NULL,
-    value      TEXT NOT NULL,
-    created_at TEXT NOT NULL
-  );
-`;
+export const OUTBOX_TABLE: PlumbingTable = {
+  sqlite: `
+    CREATE TABLE IF NOT EXISTS outbox (
+      id         INTEGER PRIMARY KEY AUTOINCREMENT,
+      topic      TEXT NOT NULL,
+      key        TEXT NOT NULL,
+      value      TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    )`,
+  postgres: `
+    CREATE TABLE IF NOT EXISTS outbox (
+      id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      topic      TEXT NOT NULL,
+      key        TEXT NOT NULL,
+      value      TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    )`,
+};
+
+export interface OutboxTables {
+  outbox: { id: Generated<number>; topic: string; key: string; value: string; created_at: string };
+}
 
 /** The outbox table: written inside the unit of work, read and emptied by the relay. */
 export class OutboxStore implements OutboxSource {
-  private readonly insert;
-  private readonly select;
-  private readonly remove;
+  private readonly database: Database<OutboxTables>;
 
   constructor(
-    db: Database.Database,
+    database: Database,
     private readonly topics: Topics,
   ) {
-    this.insert = db.prepare('INSERT INTO outbox (topic, key, value, created_at) VALUES (?, ?, ?, ?)');
-    this.select = db.prepare<[number], OutboxMessage>('SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT ?');
-    this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
+    this.database = database.withTables<OutboxTables>();
   }
 
-  add(event: SagaEvent): void {
-    this.insert.run(this.topics.of(event.type), event.correlationId, JSON.stringify(event), new Date().toISOString());
+  /** Adds the events to the outbox, in the transaction in progress. */
+  async add(events: readonly SagaEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const createdAt = new Date().toISOString();
+    const rows = events.map((event) => ({
+      topic: this.topics.of(event.type),
+      key: event.correlationId,
+      value: JSON.stringify(event),
+      created_at: createdAt,
+    }));
+    await this.database.query.insertInto('outbox').values(rows).execute();
   }
 
-  pending(limit: number): OutboxMessage[] {
-    return this.select.all(limit);
+  pending(limit: number): Promise<OutboxMessage[]> {
+    return this.database.query.selectFrom('outbox').select(['id', 'topic', 'key', 'value']).orderBy('id').limit(limit).execute();
   }
 
-  markPublished(ids: number[]): void {
-    for (const id of ids) this.remove.run(id);
+  async markPublished(ids: number[]): Promise<void> {
+    await this.database.query.deleteFrom('outbox').where('id', 'in', ids).execute();
+  }
+
+  /** One relay at a time across the instances sharing this database: the rows go out in order. */
+  async exclusively(work: () => Promise<void>): Promise<boolean> {
+    const ran = await this.database.exclusively('outbox-relay', async () => {
+      await work();
+      return true;
+    });
+    return ran ?? false;
   }
 }

@@ -150,7 +150,7 @@ describe('StreamAggregator', () => {
       if (n % 3 === 0) original.apply(completed(n, n * 1_000 + 30), null);
     }
     const restored = new StreamAggregator(SETTINGS);
-    restored.restore(JSON.parse(JSON.stringify(original.snapshot())), original.orderChanges().changed);
+    restored.restore(JSON.parse(JSON.stringify(original.snapshot())), original.takeOrderChanges().changed);
 
     expect(restored.report(T0 + 50_000, false)).toEqual(original.report(T0 + 50_000, false));
     original.apply(completed(1, 51_000), null);
@@ -168,6 +168,6 @@ describe('StreamAggregator', () => {
     expect(report.trackedOrders).toBe(100);
     expect(stream.snapshot().minutes.length).toBeLessThanOrEqual(62);
     expect(stream.snapshot().hours.length).toBeLessThanOrEqual(26);
-    expect(stream.orderChanges().forgotten.length).toBe(4_900);
+    expect(stream.takeOrderChanges().forgotten.length).toBe(4_900);
   });
 });

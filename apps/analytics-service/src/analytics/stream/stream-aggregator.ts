@@ -73,6 +73,12 @@ export interface StreamFigures {
   readonly trackedOrders: number;
 }
 
+/** Order tracks to write (changed) and to delete (forgotten) in the next snapshot. */
+export interface OrderChanges {
+  readonly changed: Array<[string, OrderTrack]>;
+  readonly forgotten: string[];
+}
+
 /** What a snapshot holds: everything but the order tracks, which are saved incrementally. */
 export interface AggregateSnapshot {
   counters: Record<string, number>;
@@ -217,19 +223,22 @@ export class StreamAggregator {
     };
   }
 
-  /** Order tracks changed and forgotten since the last `orderChangesSaved()`: what a snapshot must write. */
-  orderChanges(): { changed: Array<[string, OrderTrack]>; forgotten: string[] } {
+  /** Order tracks changed and forgotten since the last call: what a snapshot must write. They count as saved from now on. */
+  takeOrderChanges(): OrderChanges {
     const changed = [...this.changedOrders].flatMap((id) => {
       const track = this.orders.get(id);
       return track ? [[id, { ...track }] as [string, OrderTrack]] : [];
     });
-    return { changed, forgotten: [...this.forgottenOrders] };
-  }
-
-  /** The snapshot holding `orderChanges()` was written. */
-  orderChangesSaved(): void {
+    const forgotten = [...this.forgottenOrders];
     this.changedOrders.clear();
     this.forgottenOrders.clear();
+    return { changed, forgotten };
+  }
+
+  /** The snapshot holding these changes could not be written: the next one must write them. */
+  returnOrderChanges({ changed, forgotten }: OrderChanges): void {
+    for (const [id] of changed) if (this.orders.has(id)) this.changedOrders.add(id);
+    for (const id of forgotten) if (!this.orders.has(id)) this.forgottenOrders.add(id);
   }
 
   restore(snapshot: AggregateSnapshot, orders: Array<[string, OrderTrack]>): void {

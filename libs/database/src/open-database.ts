@@ -1,0 +1,149 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { Database, type Dialect } from './database.js';
+
+/** A schema in both dialects: entry i of each list is schema version i + 1; versions only move forward. */
+export interface Migrations {
+  readonly sqlite: readonly string[];
+  readonly postgres: readonly string[];
+}
+
+/** Tables of the plumbing (outbox, inbox), created if missing, in both dialects. */
+export interface PlumbingTable {
+  readonly sqlite: string;
+  readonly postgres: string;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL when set (the service's own database, e.g. postgres://user@host:5432/order_service); SQLite otherwise. */
+  readonly url?: string;
+  /** The SQLite file (or ':memory:'), used when `url` is not set. */
+  readonly sqliteFile: string;
+  readonly migrations: Migrations;
+  readonly plumbing?: readonly PlumbingTable[];
+  /** Most connections a PostgreSQL pool opens. */
+  readonly poolSize?: number;
+}
+
+/** The database cannot be used at all (unreachable, missing, refused): a message for a person, not a stack trace. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}
+
+/**
+ * Opens a service's database and brings its schema up to date: PostgreSQL when a
+ * URL is given, else the SQLite file (created if needed).
+ */
+export async function openDatabase<DB>(options: DatabaseOptions): Promise<Database<DB>> {
+  const dialect: Dialect = options.url ? 'postgres' : 'sqlite';
+  const kysely = options.url ? await connectPostgres<DB>(options.url, options.poolSize ?? 10) : openSqlite<DB>(options.sqliteFile);
+  const database = new Database<DB>(dialect, kysely);
+  try {
+    await migrate(database, kysely, options);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+/**
+ * WAL + synchronous=NORMAL: a committed transaction survives a process crash (the
+ * failure this project tests); only an OS crash could lose the last commits.
+ */
+function openSqlite<DB>(file: string): Kysely<DB> {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new SQLite(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // Short: the wait blocks the event loop, and only this service writes here. Longer locks are retried by the consumer.
+  db.pragma('busy_timeout = 1000');
+  db.pragma('foreign_keys = ON');
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: db }) });
+}
+
+/** BIGINT (counts, identities) as a JS number: every value here stays far below 2^53. */
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID ? Number : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
+};
+
+async function connectPostgres<DB>(url: string, poolSize: number): Promise<Kysely<DB>> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, connectionTimeoutMillis: 5_000 });
+  // An idle connection that the server drops must not crash the process: the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end();
+    throw new DatabaseUnavailableError(`cannot use the PostgreSQL database at ${redact(url)}: ${explain(error)}`);
+  }
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+function explain(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === '3D000') return `${message} (create it first, e.g. with createdb)`;
+  if (code === 'ECONNREFUSED') return 'connection refused (is the server running, and on that port?)';
+  return message ?? String(error);
+}
+
+/** The URL without its password, for logs. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+async function migrate<DB>(database: Database<DB>, kysely: Kysely<DB>, options: DatabaseOptions): Promise<void> {
+  const dialect = database.dialect;
+  const steps = options.migrations[dialect];
+  await kysely.transaction().execute(async (tx) => {
+    if (dialect === 'postgres') {
+      // Instances starting together migrate one after the other.
+      await sql`SELECT pg_advisory_xact_lock(hashtext('schema-migration'))`.execute(tx);
+      await sql`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`.execute(tx);
+    }
+    for (const table of options.plumbing ?? []) await sql.raw(table[dialect]).execute(tx);
+    const current = await schemaVersion(tx, dialect);
+    for (const [index, step] of steps.slice(current).entries()) {
+      for (const statement of splitStatements(step)) await sql.raw(statement).execute(tx);
+      await setSchemaVersion(tx, dialect, current + index + 1);
+    }
+  });
+}
+
+async function schemaVersion<DB>(tx: Kysely<DB>, dialect: Dialect): Promise<number> {
+  if (dialect === 'sqlite') {
+    const { rows } = await sql<{ user_version: number }>`PRAGMA user_version`.execute(tx);
+    return rows[0]?.user_version ?? 0;
+  }
+  const { rows } = await sql<{ version: number }>`SELECT version FROM schema_version`.execute(tx);
+  return rows[0]?.version ?? 0;
+}
+
+async function setSchemaVersion<DB>(tx: Kysely<DB>, dialect: Dialect, version: number): Promise<void> {
+  if (dialect === 'sqlite') {
+    await sql.raw(`PRAGMA user_version = ${version}`).execute(tx);
+    return;
+  }
+  await sql`DELETE FROM schema_version`.execute(tx);
+  await sql`INSERT INTO schema_version (version) VALUES (${version})`.execute(tx);
+}
+
+/** A migration may hold several statements; each driver runs one statement per query. */
+function splitStatements(script: string): string[] {
+  return script
+    .split(/;\s*(?:\n|$)/)
+    .map((statement) => statement.trim())
+    .filter(Boolean);
+}
