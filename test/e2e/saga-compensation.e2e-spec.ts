@@ -1,4 +1,4 @@
-import { SagaSystem } from './support/saga-system.js';
+import { e2eBackends, SagaSystem } from './support/saga-system.js';
 import {
   eventually,
   getAnalytics,
@@ -12,10 +12,10 @@ import {
 } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
 
-describe('compensation when the payment fails', () => {
+describe.each(e2eBackends())('compensation when the payment fails, on %s', (backend) => {
   let system: SagaSystem;
   beforeAll(async () => {
-    system = await SagaSystem.start({ env: { PAYMENT_FAILURE_RATE: '1', INVENTORY_FAILURE_RATE: '0' } });
+    system = await SagaSystem.start({ backend, env: { PAYMENT_FAILURE_RATE: '1', INVENTORY_FAILURE_RATE: '0' } });
   });
   afterAll(() => system?.stop());
 
@@ -37,10 +37,10 @@ describe('compensation when the payment fails', () => {
   });
 });
 
-describe('compensation when the inventory fails after payment', () => {
+describe.each(e2eBackends())('compensation when the inventory fails after payment, on %s', (backend) => {
   let system: SagaSystem;
   beforeAll(async () => {
-    system = await SagaSystem.start({ env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '1' } });
+    system = await SagaSystem.start({ backend, env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '1' } });
   });
   afterAll(() => system?.stop());
 
@@ -68,10 +68,10 @@ describe('compensation when the inventory fails after payment', () => {
   });
 });
 
-describe('compensation when the saga times out', () => {
+describe.each(e2eBackends())('compensation when the saga times out, on %s', (backend) => {
   let system: SagaSystem;
   beforeAll(async () => {
-    system = await SagaSystem.start({ env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0', SAGA_TIMEOUT_MS: '1000' } });
+    system = await SagaSystem.start({ backend, env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0', SAGA_TIMEOUT_MS: '1000' } });
   });
   afterAll(() => system?.stop());
 

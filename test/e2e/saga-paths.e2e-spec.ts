@@ -1,14 +1,14 @@
-import { SagaSystem } from './support/saga-system.js';
+import { e2eBackends, SagaSystem } from './support/saga-system.js';
 import { eventually, getAnalytics, getPayment, getReservation, getStock, ORDER, placeOrder, waitForTerminal } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
 
 /** No simulated failures: every outcome here comes from real stock and real input. */
-describe('saga paths without simulated failures', () => {
+describe.each(e2eBackends())('saga paths without simulated failures, on %s', (backend) => {
   let system: SagaSystem;
   const placed: string[] = [];
 
   beforeAll(async () => {
-    system = await SagaSystem.start({ env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0' } });
+    system = await SagaSystem.start({ backend, env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0' } });
   });
   afterAll(() => system?.stop());
 

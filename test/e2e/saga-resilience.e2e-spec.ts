@@ -1,6 +1,5 @@
 import { simulatedFailure } from '#domain';
-import Database from 'better-sqlite3';
-import { SagaSystem, sleep, type ServiceName } from './support/saga-system.js';
+import { e2eBackends, SagaSystem, sleep, type ServiceName } from './support/saga-system.js';
 import {
   eventually,
   getAnalytics,
@@ -19,11 +18,12 @@ import { kafkaFor, produce, readTopic, waitUntilConsumed } from './support/kafka
 const SEED = 'e2e-resilience';
 
 /** Failures of the plumbing: duplicates, poison messages, crashed services. */
-describe('saga under failure (default failure rates)', () => {
+describe.each(e2eBackends())('saga under failure (default failure rates), on %s', (backend) => {
   let system: SagaSystem;
 
   beforeAll(async () => {
     system = await SagaSystem.start({
+      backend,
       env: { PAYMENT_FAILURE_RATE: '0.3', INVENTORY_FAILURE_RATE: '0.2', SIMULATION_SEED: SEED, SAGA_TIMEOUT_MS: '120000' },
     });
   });
@@ -111,13 +111,11 @@ describe('saga under failure (default failure rates)', () => {
   });
 
   it('retries while a service cannot write its database, and neither loses nor dead-letters the step', async () => {
-    const lock = new Database(system.databaseFile('payment-service'));
-    lock.exec('BEGIN IMMEDIATE'); // the service's writes now fail with SQLITE_BUSY
+    const unlock = await system.lockTable('payment-service', 'payments'); // its writes now fail: SQLITE_BUSY, or lock_timeout
     const orderId = await placeOrder(system, ORDER);
     await sleep(12_000); // longer than the consumer's own retries: kafkajs must redeliver
     expect((await getOrder(system, orderId)).status).toBe('pending');
-    lock.exec('COMMIT');
-    lock.close();
+    await unlock();
 
     await waitForTerminal(system, orderId, performance.now(), 30_000);
     expect((await getPayment(system, orderId)).status).toBe(200);

@@ -67,13 +67,21 @@ function openSqlite<DB>(file: string): Kysely<DB> {
 
 /** BIGINT (counts, identities) as a JS number: every value here stays far below 2^53. */
 const INT8_OID = 20;
+const LOCK_TIMEOUT_MS = 1_000;
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
     oid === INT8_OID ? Number : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
 };
 
 async function connectPostgres<DB>(url: string, poolSize: number): Promise<Kysely<DB>> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types,
+    connectionTimeoutMillis: 5_000,
+    // A lock held elsewhere for long is a failure to retry (as SQLite's busy_timeout), not a wait that stalls the consumer.
+    options: `-c lock_timeout=${LOCK_TIMEOUT_MS}`,
+  });
   // An idle connection that the server drops must not crash the process: the next query reconnects.
   pool.on('error', () => undefined);
   try {
@@ -109,7 +117,8 @@ async function migrate<DB>(database: Database<DB>, kysely: Kysely<DB>, options: 
   const steps = options.migrations[dialect];
   await kysely.transaction().execute(async (tx) => {
     if (dialect === 'postgres') {
-      // Instances starting together migrate one after the other.
+      // Instances starting together migrate one after the other, however long that takes.
+      await sql`SET LOCAL lock_timeout = 0`.execute(tx);
       await sql`SELECT pg_advisory_xact_lock(hashtext('schema-migration'))`.execute(tx);
       await sql`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`.execute(tx);
     }

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
 
 export type ServiceName = 'order-service' | 'payment-service' | 'inventory-service' | 'analytics-service';
 
@@ -13,9 +15,18 @@ const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const SERVICE_NAMES = readdirSync(join(ROOT, 'apps')) as ServiceName[];
 const START_TIMEOUT_MS = 60_000;
 
+export type Backend = 'sqlite' | 'postgres';
+
 export interface SystemOptions {
   /** Environment for every service (failure rates, timeouts...). */
   readonly env?: Record<string, string>;
+  /** Where the services keep their state: SQLite files (default) or one PostgreSQL database each. */
+  readonly backend?: Backend;
+}
+
+/** The backends the saga suites run on: SQLite, and PostgreSQL when `npm test` started one (TEST_POSTGRES_URL). */
+export function e2eBackends(): Backend[] {
+  return process.env.TEST_POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
 /**
@@ -27,14 +38,19 @@ export class SagaSystem {
   readonly prefix = `e2e-${randomUUID().slice(0, 8)}.`;
   readonly dataDir = mkdtempSync(join(tmpdir(), 'saga-e2e-'));
   readonly brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+  readonly backend: Backend;
   private readonly ports = new Map<ServiceName, number>();
   private readonly processes = new Map<ServiceName, ChildProcess>();
+  private readonly databaseUrls = new Map<ServiceName, string>();
 
-  private constructor(private readonly options: SystemOptions) {}
+  private constructor(private readonly options: SystemOptions) {
+    this.backend = options.backend ?? 'sqlite';
+  }
 
   static async start(options: SystemOptions = {}): Promise<SagaSystem> {
     const system = new SagaSystem(options);
     for (const name of SERVICE_NAMES) system.ports.set(name, await freePort());
+    if (system.backend === 'postgres') await system.createDatabases();
     await Promise.all(SERVICE_NAMES.map((name) => system.startService(name)));
     return system;
   }
@@ -57,6 +73,7 @@ export class SagaSystem {
         ...this.options.env,
         PORT: String(this.ports.get(name)),
         DATA_DIR: this.dataDir,
+        DATABASE_URL: this.databaseUrls.get(name) ?? '',
         KAFKA_BROKERS: this.brokers,
         KAFKA_TOPIC_PREFIX: this.prefix,
         NO_COLOR: '1',
@@ -92,6 +109,62 @@ export class SagaSystem {
 
   async stop(): Promise<void> {
     await Promise.all(SERVICE_NAMES.map((name) => this.stopService(name)));
+    if (this.databaseUrls.size > 0)
+      await this.admin((client) =>
+        Promise.all(
+          [...this.databaseUrls.values()].map((url) =>
+            client.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`),
+          ),
+        ),
+      );
+  }
+
+  /** One PostgreSQL database per service, named after this run's prefix; `stop` drops them. */
+  private async createDatabases(): Promise<void> {
+    const server = process.env.TEST_POSTGRES_URL;
+    if (!server) throw new Error('the postgres backend needs TEST_POSTGRES_URL (npm test sets it)');
+    await this.admin(async (client) => {
+      for (const name of SERVICE_NAMES) {
+        const database = `${this.prefix}${name}`.replace(/[^a-z0-9]/g, '_');
+        await client.query(`CREATE DATABASE ${database}`);
+        this.databaseUrls.set(name, `${server}/${database}`);
+      }
+    });
+  }
+
+  private async admin(work: (client: pg.Client) => Promise<unknown>): Promise<void> {
+    const client = new pg.Client({ connectionString: `${process.env.TEST_POSTGRES_URL}/postgres` });
+    await client.connect();
+    try {
+      await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  /**
+   * Locks a table of a service's database from outside until the returned function is
+   * called: the service's writes fail meanwhile (SQLite: the whole file, SQLITE_BUSY;
+   * PostgreSQL: the table, after the service's lock_timeout).
+   */
+  async lockTable(name: ServiceName, table: string): Promise<() => Promise<void>> {
+    if (this.backend === 'sqlite') {
+      const lock = new SQLite(this.databaseFile(name));
+      lock.exec('BEGIN IMMEDIATE');
+      return () => {
+        lock.exec('COMMIT');
+        lock.close();
+        return Promise.resolve();
+      };
+    }
+    const client = new pg.Client({ connectionString: this.databaseUrls.get(name) });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    return async () => {
+      await client.query('COMMIT');
+      await client.end();
+    };
   }
 
   databaseFile(name: ServiceName): string {
