@@ -1,5 +1,6 @@
 // Plumbing between a service and Kafka: the runtime, the consumer path, the outbox, the inbox, the unit of work.
 export * from './kafka/kafka-options.js';
+export * from './kafka/co-partitioned-assigner.js';
 export * from './kafka/kafka-runtime.js';
 export * from './kafka/ensure-topics.js';
 export * from './kafka/group-admin.js';
@@ -11,3 +12,4 @@ export * from './outbox/outbox-store.js';
 export * from './inbox/inbox.js';
 export * from './unit-of-work.js';
 export * from './saga-participant.js';
+export * from './transactional-messaging.js';

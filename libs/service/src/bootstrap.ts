@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Topics, type EventType } from '#contracts';
 import { openDatabase, redact, type Database } from '#database';
-import { ensureTopics, INBOX_TABLE, kafkaMicroserviceOptions, KafkaRuntime, OUTBOX_TABLE, OutboxRelay } from '#messaging';
+import { ensureTopics, kafkaMicroserviceOptions, KafkaRuntime, OutboxRelay, TRANSACTIONAL_MESSAGING_TABLES } from '#messaging';
 import { loadConfig, type ServiceConfig } from './config.js';
 import type { ServiceDefinition } from './service-definition.js';
 import { ServiceModule } from './service.module.js';
@@ -86,7 +86,7 @@ async function openDatabaseOrExit<T extends EventType>(
       url: config.DATABASE_URL,
       sqliteFile: sqliteFile(definition, config),
       migrations: definition.migrations,
-      plumbing: definition.delivery === 'outbox+inbox' ? [OUTBOX_TABLE, INBOX_TABLE] : [],
+      plumbing: definition.delivery === 'outbox+inbox' ? TRANSACTIONAL_MESSAGING_TABLES : [],
     });
   } catch (error) {
     logger.error(`Cannot open the database: ${(error as Error).message}`);

@@ -9,8 +9,10 @@ import {
   KafkaRuntime,
   OutboxRelay,
   OutboxStore,
+  transactionalMessaging,
   UnitOfWork,
   type EventReactor,
+  type TransactionalMessaging,
 } from '#messaging';
 import type { ServiceConfig } from './config.js';
 import { HealthController } from './health.controller.js';
@@ -54,7 +56,7 @@ export class ServiceModule implements OnApplicationShutdown {
           useFactory: (kafka: KafkaRuntime, events: EventReactor) => new EventConsumer(definition.name, topics, kafka, events),
           inject: [KafkaRuntime, EVENT_REACTOR],
         },
-        ...(transactional ? transactionalMessaging(topics) : []),
+        ...(transactional ? transactionalMessagingProviders(topics) : []),
         ...definition.providers,
       ],
     };
@@ -65,17 +67,19 @@ export class ServiceModule implements OnApplicationShutdown {
   }
 }
 
-/** The outbox, its relay, the inbox, and the unit of work that binds them to one transaction. */
-function transactionalMessaging(topics: Topics): Provider[] {
+/** The outbox, its relay, the inbox and the unit of work, as providers. */
+function transactionalMessagingProviders(topics: Topics): Provider[] {
+  const MESSAGING = Symbol('TRANSACTIONAL_MESSAGING');
+  const part = <K extends keyof TransactionalMessaging>(key: K): Provider => ({
+    provide: { outbox: OutboxStore, relay: OutboxRelay, inbox: Inbox, unitOfWork: UnitOfWork }[key],
+    useFactory: (messaging: TransactionalMessaging) => messaging[key],
+    inject: [MESSAGING],
+  });
   return [
-    { provide: OutboxStore, useFactory: (database: Database) => new OutboxStore(database, topics), inject: [Database] },
-    { provide: OutboxRelay, useFactory: (store: OutboxStore) => new OutboxRelay(store), inject: [OutboxStore] },
-    { provide: Inbox, useFactory: (database: Database) => new Inbox(database), inject: [Database] },
-    {
-      provide: UnitOfWork,
-      useFactory: (database: Database, outbox: OutboxStore, relay: OutboxRelay, inbox: Inbox) =>
-        new UnitOfWork(database, outbox, relay, inbox),
-      inject: [Database, OutboxStore, OutboxRelay, Inbox],
-    },
+    { provide: MESSAGING, useFactory: (database: Database) => transactionalMessaging(database, topics), inject: [Database] },
+    part('outbox'),
+    part('relay'),
+    part('inbox'),
+    part('unitOfWork'),
   ];
 }

@@ -1,5 +1,6 @@
 import { Transport, type KafkaOptions } from '@nestjs/microservices';
 import { logLevel, Partitioners } from 'kafkajs';
+import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
 
 export interface KafkaSettings {
   /** Comma-separated host:port list. */
@@ -15,6 +16,12 @@ export interface KafkaSettings {
    */
   readonly autoCommit?: boolean;
 }
+
+/**
+ * Nest ships its own copy of kafkajs's types, a version behind the installed kafkajs
+ * (its Broker lacks two admin methods): the same assigner function at runtime.
+ */
+type NestPartitionAssigner = NonNullable<NonNullable<NonNullable<KafkaOptions['options']>['consumer']>['partitionAssigners']>[number];
 
 export function brokerList(brokers: string): string[] {
   return brokers
@@ -43,6 +50,8 @@ export function kafkaMicroserviceOptions(settings: KafkaSettings): KafkaOptions 
       consumer: {
         groupId: settings.groupId,
         maxWaitTimeInMs: settings.maxWaitMs,
+        // Partition N of every topic to one instance: the events of one order meet there (see co-partitioned-assigner.ts).
+        partitionAssigners: [CoPartitionedAssigner as unknown as NestPartitionAssigner],
         // A crashed member is noticed after this long; handlers take milliseconds, far below it.
         sessionTimeout: 10_000,
         heartbeatInterval: 1_000,

@@ -1,0 +1,72 @@
+import { FAILURE_CODES, Topics, type OrderItem, type SagaEvent } from '#contracts';
+import { next, orderCreated } from '#contracts/testing';
+import type { Database } from '#database';
+import { testBackends, type TestDatabase } from '#database/testing';
+import { transactionalMessaging, TRANSACTIONAL_MESSAGING_TABLES } from '#messaging';
+import { loadConfig } from '#service';
+import { InventoryServiceConfig } from '../inventory-service.config.js';
+import { INVENTORY_MIGRATIONS } from './inventory.migrations.js';
+import { InventoryRepository } from './inventory.repository.js';
+import { InventoryService } from './inventory.service.js';
+
+const TOPICS = new Topics('test.');
+const ONE: OrderItem[] = [{ productId: 'prod-1', quantity: 1, unitPriceCents: 100 }];
+
+/** One instance of the inventory service on the database, with 10 of prod-1 on the shelf. */
+async function instance(database: Database) {
+  const { unitOfWork, outbox } = transactionalMessaging(database, TOPICS);
+  const config = loadConfig(InventoryServiceConfig, { INVENTORY_FAILURE_RATE: '0', INITIAL_STOCK: 'prod-1:10' }, { PORT: 3004 });
+  const inventory = new InventoryService(unitOfWork, new InventoryRepository(database), config);
+  await inventory.onModuleInit();
+  return { inventory, outbox };
+}
+
+function paid(items: OrderItem[] = ONE) {
+  const created = orderCreated(undefined, items);
+  return next(created, 'PaymentCompleted', { paymentId: created.eventId, amountCents: 100, items });
+}
+
+/** The inventory participant with its repository and the plumbing, on a real database of each backend. */
+describe.each(testBackends())('inventory service on $dialect', (backend) => {
+  let test: TestDatabase<unknown>;
+  beforeEach(async () => {
+    test = await backend.open({ migrations: INVENTORY_MIGRATIONS, plumbing: TRANSACTIONAL_MESSAGING_TABLES });
+  });
+  afterEach(() => test.dispose());
+
+  it('reserves a paid order, releases it when cancelled, and keeps the stock conserved', async () => {
+    const { inventory, outbox } = await instance(test.database);
+    const payment = paid([{ productId: 'prod-1', quantity: 3, unitPriceCents: 100 }]);
+
+    await inventory.react(payment);
+    expect(await inventory.stock()).toEqual([{ productId: 'prod-1', initial: 10, available: 7, reserved: 3 }]);
+    await inventory.react(next(payment, 'OrderCancelled', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'late' }));
+
+    expect(await inventory.stock()).toEqual([{ productId: 'prod-1', initial: 10, available: 10, reserved: 0 }]);
+    expect(await inventory.reservation(payment.correlationId)).toMatchObject({ status: 'released' });
+    const types = (await outbox.pending(10)).map((row) => (JSON.parse(row.value) as SagaEvent).type);
+    expect(types).toEqual(['InventoryReserved', 'InventoryReleased']);
+  });
+
+  it('puts the initial stock on the shelf once: a restart keeps what the database holds', async () => {
+    const { inventory } = await instance(test.database);
+    await inventory.react(paid());
+    await inventory.onModuleInit();
+    expect(await inventory.stock()).toEqual([{ productId: 'prod-1', initial: 10, available: 9, reserved: 1 }]);
+  });
+
+  if (backend.dialect !== 'postgres') return;
+
+  it('never oversells when two instances reserve the same product at once', async () => {
+    const first = await instance(test.database);
+    const second = await instance(await test.another());
+    const payments = Array.from({ length: 20 }, () => paid());
+
+    await Promise.all(payments.map((payment, i) => (i % 2 ? first : second).inventory.react(payment)));
+
+    expect(await first.inventory.stock()).toEqual([{ productId: 'prod-1', initial: 10, available: 0, reserved: 10 }]);
+    const outcomes = (await first.outbox.pending(100)).map((row) => JSON.parse(row.value) as SagaEvent);
+    expect(outcomes.filter((event) => event.type === 'InventoryReserved')).toHaveLength(10);
+    expect(outcomes.filter((event) => event.type === 'InventoryFailed')).toHaveLength(10);
+  });
+});
