@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Runs a real single-node (KRaft) Apache Kafka broker for local development and
-// tests, without Docker: the broker jars come from Maven Central via kafka/pom.xml.
+// Runs real Apache Kafka (KRaft) for local development and tests, without Docker:
+// the broker jars come from Maven Central via kafka/pom.xml.
 //
-//   node scripts/kafka.mjs start    ensure a broker answers on 127.0.0.1:9092 (detached)
-//   node scripts/kafka.mjs stop     stop the broker this script started
-//   node scripts/kafka.mjs status   say whether a broker answers
+//   node scripts/kafka.mjs start                ensure a broker answers on 127.0.0.1:9092 (detached)
+//   node scripts/kafka.mjs start --brokers 3    a three-node cluster on 127.0.0.1:9092,9094,9096
+//                                               (topics: replication factor 3, min.insync.replicas 2)
+//   node scripts/kafka.mjs stop                 stop what this script started (one node or the cluster)
+//   node scripts/kafka.mjs status               say whether Kafka answers, and with how many brokers
 //
 // If KAFKA_BROKERS is set, that broker is used and nothing is started.
 // Other scripts: `import { ensureBroker, stopBroker } from './kafka.mjs'`.
@@ -19,18 +21,10 @@ import { Kafka, logLevel } from 'kafkajs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const POM = path.join(ROOT, 'kafka', 'pom.xml');
-const DATA_DIR = path.join(ROOT, '.data', 'kafka');
-const LOG_DIRS = path.join(DATA_DIR, 'data'); // Kafka's "log.dirs": the topic data itself
-const SERVER_PROPERTIES = path.join(DATA_DIR, 'server.properties');
-const LOG4J_PROPERTIES = path.join(DATA_DIR, 'log4j2.properties');
-const BROKER_LOG = path.join(DATA_DIR, 'broker.log');
-const BROKER_OUT = path.join(DATA_DIR, 'broker.out');
-const PID_FILE = path.join(DATA_DIR, 'broker.pid');
-const LOCK_FILE = path.join(DATA_DIR, 'start.lock');
+const LOCK_FILE = path.join(ROOT, '.data', 'kafka-start.lock');
 const CONTRACTS_MODULE = path.join(ROOT, 'dist', 'libs', 'contracts', 'src', 'index.js');
 const MESSAGING_MODULE = path.join(ROOT, 'dist', 'libs', 'messaging', 'src', 'index.js');
 
-const LOCAL_BROKERS = '127.0.0.1:9092';
 const STARTUP_TIMEOUT_MS = 90_000;
 const EXTERNAL_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -38,83 +32,142 @@ const LOCK_TIMEOUT_MS = 10 * 60_000; // a concurrent cold start may be downloadi
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
+/**
+ * The nodes of a local topology. One node (the default) keeps its data in
+ * .data/kafka; a cluster of N keeps node i's in .data/kafka-cluster/node-i. Node i
+ * listens for clients on 9092 + 2(i - 1) and for its controller quorum on the next
+ * port, so node 1 is at 127.0.0.1:9092 either way. Every node is broker and controller.
+ */
+function nodesOf(count) {
+  return Array.from({ length: count }, (_, index) => {
+    const dir = count === 1 ? path.join(ROOT, '.data', 'kafka') : path.join(ROOT, '.data', 'kafka-cluster', `node-${index + 1}`);
+    return {
+      id: index + 1,
+      dir,
+      port: 9092 + 2 * index,
+      controllerPort: 9093 + 2 * index,
+      logDirs: path.join(dir, 'data'), // Kafka's "log.dirs": the topic data itself
+      serverProperties: path.join(dir, 'server.properties'),
+      log4jProperties: path.join(dir, 'log4j2.properties'),
+      brokerLog: path.join(dir, 'broker.log'),
+      brokerOut: path.join(dir, 'broker.out'),
+      pidFile: path.join(dir, 'broker.pid'),
+    };
+  });
+}
+
+const bootstrapOf = (nodes) => nodes.map((node) => `127.0.0.1:${node.port}`).join(',');
+/** Every node this script may have started, in either topology. */
+const allKnownNodes = () => [...nodesOf(1), ...nodesOf(3)];
+
 // ---------------------------------------------------------------- public API
 
 /**
- * Makes sure a broker answers and every saga topic exists.
- * Resolves to the bootstrap list and whether this call started the broker.
+ * Makes sure a broker (or a cluster of `count` brokers) answers and every saga
+ * topic exists. Resolves to the bootstrap list and whether this call started it.
  */
-export async function ensureBroker({ log = console.log } = {}) {
+export async function ensureBroker({ log = console.log, count = 1 } = {}) {
   const external = process.env.KAFKA_BROKERS?.trim();
+  const nodes = nodesOf(count);
   let result;
   if (external) {
     log(`Using KAFKA_BROKERS=${external}; not starting a local broker.`);
     await waitForExternal(external);
     result = { brokers: external, startedHere: false };
-  } else if (await brokerAnswers(LOCAL_BROKERS)) {
-    log(`Kafka is already running at ${LOCAL_BROKERS}; not starting another.`);
-    result = { brokers: LOCAL_BROKERS, startedHere: false };
+  } else if (await brokerAnswers(bootstrapOf(nodes))) {
+    result = await joinRunning(nodes, log);
   } else {
     // The lock keeps two concurrent starts (say, tests and the app) from both
-    // formatting storage and launching a broker.
-    result = await withStartLock(() => startOrJoinLocalBroker(log));
+    // formatting storage and launching brokers.
+    result = await withStartLock(() => startOrJoinLocal(nodes, log));
   }
   await createTopics(result.brokers, log);
   await warmUpGroupCoordinator(result.brokers);
   return result;
 }
 
-/** Stops the broker this script started (if any). Resolves to true if one was stopped. */
+/** Stops every broker this script started (one, or a cluster). Resolves to true if one was stopped. */
 export async function stopBroker({ log = console.log } = {}) {
-  const pid = readPid(PID_FILE);
-  if (!pid || !isOurBroker(pid)) {
-    fs.rmSync(PID_FILE, { force: true });
+  const running = allKnownNodes().filter((node) => {
+    const pid = readPid(node.pidFile);
+    if (pid && isOurBroker(pid, node)) return true;
+    fs.rmSync(node.pidFile, { force: true });
+    return false;
+  });
+  if (running.length === 0) {
     log('No broker started by this script is running.');
     return false;
   }
-  log(`Stopping Kafka (pid ${pid})...`);
+  log(`Stopping Kafka (${running.map((node) => `node ${node.id}, pid ${readPid(node.pidFile)}`).join('; ')})...`);
   const startedAt = Date.now();
-  // Signal the whole process group: the broker was started as its leader.
-  signalGroup(pid, 'SIGTERM');
-  if (!(await waitForExit(pid, STOP_TIMEOUT_MS))) {
-    log(`Kafka did not exit within ${seconds(STOP_TIMEOUT_MS)}; killing it.`);
-    signalGroup(pid, 'SIGKILL');
-    await waitForExit(pid, 5_000);
-  }
-  fs.rmSync(PID_FILE, { force: true });
+  await Promise.all(running.map((node) => stopNode(node, log)));
   log(`Kafka stopped (${seconds(Date.now() - startedAt)}).`);
   return true;
 }
 
-// ------------------------------------------------------------- local broker
+/** Stops one node (SIGTERM, then SIGKILL after a while); SIGKILL at once when `kill` is set (a crash, for tests). */
+export async function stopNode(node, log = () => {}, { kill = false } = {}) {
+  const pid = readPid(node.pidFile);
+  if (!pid || !isOurBroker(pid, node)) return;
+  // Signal the whole process group: the broker was started as its leader.
+  signalGroup(pid, kill ? 'SIGKILL' : 'SIGTERM');
+  if (!(await waitForExit(pid, node, kill ? 5_000 : STOP_TIMEOUT_MS))) {
+    log(`Kafka node ${node.id} did not exit within ${seconds(STOP_TIMEOUT_MS)}; killing it.`);
+    signalGroup(pid, 'SIGKILL');
+    await waitForExit(pid, node, 5_000);
+  }
+  fs.rmSync(node.pidFile, { force: true });
+}
 
-async function startOrJoinLocalBroker(log) {
+/** The nodes of the local cluster of `count`, for tests that stop one (see stopNode). */
+export function localNodes(count) {
+  return nodesOf(count);
+}
+
+// ------------------------------------------------------------- local brokers
+
+async function joinRunning(nodes, log) {
+  const brokers = bootstrapOf(nodes);
+  const size = await clusterSize(brokers);
+  if (size < nodes.length) {
+    throw new Error(
+      `A Kafka cluster of ${size} broker(s) already answers at 127.0.0.1:9092; stop it (npm run kafka:stop) to start ${nodes.length}.`,
+    );
+  }
+  log(`Kafka (${size} broker${size === 1 ? '' : 's'}) is already running at ${brokers}; not starting another.`);
+  return { brokers, startedHere: false };
+}
+
+async function startOrJoinLocal(nodes, log) {
   // Re-check under the lock: a concurrent caller may have just started it.
-  if (await brokerAnswers(LOCAL_BROKERS)) {
-    log(`Kafka is already running at ${LOCAL_BROKERS}; not starting another.`);
-    return { brokers: LOCAL_BROKERS, startedHere: false };
-  }
-  const runningPid = readPid(PID_FILE);
-  if (runningPid && isOurBroker(runningPid)) {
+  if (await brokerAnswers(bootstrapOf(nodes))) return joinRunning(nodes, log);
+  const booting = nodes.filter((node) => {
+    const pid = readPid(node.pidFile);
+    return pid && isOurBroker(pid, node);
+  });
+  if (booting.length === nodes.length) {
     // Started earlier (e.g. by a run that was interrupted) and still booting.
-    log(`Kafka (pid ${runningPid}) is still starting; waiting for it...`);
-    await waitUntilUp(runningPid, Date.now());
-    return { brokers: LOCAL_BROKERS, startedHere: false };
+    log('Kafka is still starting; waiting for it...');
+    await waitUntilUp(nodes, Date.now());
+    return { brokers: bootstrapOf(nodes), startedHere: false };
   }
-  fs.rmSync(PID_FILE, { force: true });
 
   const version = kafkaVersion();
   const libs = fetchJars(version, log);
   requireJava();
-  writeConfig();
-  formatStorageOnce(libs, log);
+  for (const node of nodes) writeConfig(node, nodes);
+  formatStorageOnce(libs, nodes, log);
 
-  log(`Starting Kafka ${version} at ${LOCAL_BROKERS} (data in ${path.relative(ROOT, DATA_DIR)})...`);
+  const where = nodes.length === 1 ? path.relative(ROOT, nodes[0].dir) : path.relative(ROOT, path.dirname(nodes[0].dir));
+  log(`Starting Kafka ${version} at ${bootstrapOf(nodes)} (data in ${where})...`);
   const startedAt = Date.now();
-  const pid = launchBroker(libs);
-  await waitUntilUp(pid, startedAt);
-  log(`Kafka ${version} is up at ${LOCAL_BROKERS} after ${seconds(Date.now() - startedAt)} (pid ${pid}).`);
-  return { brokers: LOCAL_BROKERS, startedHere: true };
+  for (const node of nodes) {
+    const pid = readPid(node.pidFile);
+    if (!pid || !isOurBroker(pid, node)) launchBroker(libs, node);
+  }
+  await waitUntilUp(nodes, startedAt);
+  log(`Kafka ${version} is up at ${bootstrapOf(nodes)} after ${seconds(Date.now() - startedAt)}.`);
+  return { brokers: bootstrapOf(nodes), startedHere: true };
 }
 
 function kafkaVersion() {
@@ -157,26 +210,31 @@ function requireJava() {
 }
 
 /** Rewritten on every start so the files always match this script. */
-function writeConfig() {
-  fs.mkdirSync(LOG_DIRS, { recursive: true });
+function writeConfig(node, nodes) {
+  fs.mkdirSync(node.logDirs, { recursive: true });
+  const cluster = nodes.length;
+  // Internal topics cannot have more replicas than brokers; on a cluster, two in sync are required.
+  const replicas = Math.min(3, cluster);
+  const inSync = cluster >= 3 ? 2 : 1;
   const server = {
     'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.bootstrap.servers': '127.0.0.1:9093',
-    listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
-    'advertised.listeners': 'PLAINTEXT://127.0.0.1:9092',
+    'node.id': node.id,
+    'controller.quorum.voters': nodes.map((other) => `${other.id}@127.0.0.1:${other.controllerPort}`).join(','),
+    listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': LOG_DIRS,
+    'log.dirs': node.logDirs,
     'num.partitions': 3,
-    // One node: internal topics cannot have more replicas than brokers.
-    'offsets.topic.replication.factor': 1,
+    'default.replication.factor': replicas,
+    'min.insync.replicas': inSync,
+    'offsets.topic.replication.factor': replicas,
     'offsets.topic.num.partitions': 3,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'share.coordinator.state.topic.replication.factor': 1,
-    'share.coordinator.state.topic.min.isr': 1,
+    'transaction.state.log.replication.factor': replicas,
+    'transaction.state.log.min.isr': inSync,
+    'share.coordinator.state.topic.replication.factor': replicas,
+    'share.coordinator.state.topic.min.isr': inSync,
     // Consumers join a group immediately instead of waiting 3 s for others.
     'group.initial.rebalance.delay.ms': 0,
     // Topics are created up front with the right partition count, never by accident.
@@ -186,14 +244,14 @@ function writeConfig() {
     status: 'error',
     'appender.file.type': 'File',
     'appender.file.name': 'FILE',
-    'appender.file.fileName': BROKER_LOG,
+    'appender.file.fileName': node.brokerLog,
     'appender.file.layout.type': 'PatternLayout',
     'appender.file.layout.pattern': '[%d] %p %m (%c)%n',
     'rootLogger.level': 'WARN',
     'rootLogger.appenderRef.file.ref': 'FILE',
   };
-  fs.writeFileSync(SERVER_PROPERTIES, toProperties(server, 'Generated by scripts/kafka.mjs; edits are overwritten.'));
-  fs.writeFileSync(LOG4J_PROPERTIES, toProperties(log4j, 'Generated by scripts/kafka.mjs: WARN and above to broker.log.'));
+  fs.writeFileSync(node.serverProperties, toProperties(server, 'Generated by scripts/kafka.mjs; edits are overwritten.'));
+  fs.writeFileSync(node.log4jProperties, toProperties(log4j, 'Generated by scripts/kafka.mjs: WARN and above to broker.log.'));
 }
 
 function toProperties(entries, comment) {
@@ -202,17 +260,22 @@ function toProperties(entries, comment) {
     .join('\n')}\n`;
 }
 
-/** KRaft storage must be formatted (given a cluster id) exactly once before the first start. */
-function formatStorageOnce(libs, log) {
-  if (fs.existsSync(path.join(LOG_DIRS, 'meta.properties'))) return;
+/** KRaft storage must be formatted (all nodes with one cluster id) exactly once before the first start. */
+function formatStorageOnce(libs, nodes, log) {
+  const unformatted = nodes.filter((node) => !fs.existsSync(path.join(node.logDirs, 'meta.properties')));
+  if (unformatted.length === 0) return;
+  if (unformatted.length !== nodes.length)
+    throw new Error(`Kafka storage is formatted on some nodes only; delete ${path.dirname(nodes[0].dir)} to start over.`);
   log('Formatting Kafka storage (first start)...');
-  const clusterId = storageTool(libs, ['random-uuid']).trim();
-  storageTool(libs, ['format', '--standalone', '-t', clusterId, '-c', SERVER_PROPERTIES]);
+  const clusterId = storageTool(libs, nodes[0], ['random-uuid']).trim();
+  // One node is its own quorum (--standalone); a cluster's static voters are in controller.quorum.voters.
+  const mode = nodes.length === 1 ? ['--standalone'] : [];
+  for (const node of nodes) storageTool(libs, node, ['format', ...mode, '-t', clusterId, '-c', node.serverProperties]);
 }
 
-function storageTool(libs, args) {
-  const result = spawnSync('java', [...javaClasspathArgs(libs), 'kafka.tools.StorageTool', ...args], {
-    cwd: DATA_DIR,
+function storageTool(libs, node, args) {
+  const result = spawnSync('java', [...javaClasspathArgs(libs, node), 'kafka.tools.StorageTool', ...args], {
+    cwd: node.dir,
     encoding: 'utf8',
   });
   if (result.status !== 0) {
@@ -221,45 +284,59 @@ function storageTool(libs, args) {
   return result.stdout;
 }
 
-function javaClasspathArgs(libs) {
+function javaClasspathArgs(libs, node) {
   // The JVM expands the "dir/*" wildcard itself (no shell involved).
-  return ['-cp', `${libs}${path.sep}*`, `-Dlog4j2.configurationFile=${LOG4J_PROPERTIES}`];
+  return ['-cp', `${libs}${path.sep}*`, `-Dlog4j2.configurationFile=${node.log4jProperties}`];
 }
 
-/** Starts the broker in its own process group so it outlives this script. Returns its pid. */
-function launchBroker(libs) {
-  const out = fs.openSync(BROKER_OUT, 'w');
+/** Starts one node in its own process group so it outlives this script. Returns its pid. */
+export function launchBroker(libs, node) {
+  const out = fs.openSync(node.brokerOut, 'w');
   try {
-    const child = spawn('java', ['-Xms256m', '-Xmx768m', ...javaClasspathArgs(libs), 'kafka.Kafka', SERVER_PROPERTIES], {
-      cwd: DATA_DIR,
+    const child = spawn('java', ['-Xms256m', '-Xmx768m', ...javaClasspathArgs(libs, node), 'kafka.Kafka', node.serverProperties], {
+      cwd: node.dir,
       detached: true,
       stdio: ['ignore', out, out],
     });
     child.unref();
-    fs.writeFileSync(PID_FILE, `${child.pid}\n`);
+    fs.writeFileSync(node.pidFile, `${child.pid}\n`);
     return child.pid;
   } finally {
     fs.closeSync(out); // the child keeps its own copy
   }
 }
 
-/** Polls until the broker answers; on failure prints the logs, stops it and throws. */
-async function waitUntilUp(pid, startedAt) {
+/** Restarts a node of a local topology that was stopped (for tests that bounce a broker). */
+export function restartNode(node) {
+  return launchBroker(
+    fetchJars(kafkaVersion(), () => {}),
+    node,
+  );
+}
+
+/** Polls until every node answers; on failure prints the logs, stops them and throws. */
+async function waitUntilUp(nodes, startedAt) {
   while (Date.now() - startedAt < STARTUP_TIMEOUT_MS) {
-    if (await brokerAnswers(LOCAL_BROKERS)) return;
-    if (!isOurBroker(pid)) {
-      fs.rmSync(PID_FILE, { force: true });
-      throw new Error(`Kafka exited during startup.\n${logTails()}`);
+    if ((await brokerAnswers(bootstrapOf(nodes))) && (await clusterSize(bootstrapOf(nodes))) >= nodes.length) return;
+    const exited = nodes.find((node) => {
+      const pid = readPid(node.pidFile);
+      return !pid || !isOurBroker(pid, node);
+    });
+    if (exited) {
+      const tails = logTails(nodes);
+      await stopBroker({ log: () => {} });
+      throw new Error(`Kafka node ${exited.id} exited during startup.\n${tails}`);
     }
     await sleep(500);
   }
-  const tails = logTails();
-  await stopBroker({ log: () => {} }); // don't leave a half-started broker behind
-  throw new Error(`Kafka did not answer at ${LOCAL_BROKERS} within ${seconds(STARTUP_TIMEOUT_MS)}.\n${tails}`);
+  const tails = logTails(nodes);
+  await stopBroker({ log: () => {} }); // don't leave a half-started cluster behind
+  throw new Error(`Kafka did not answer at ${bootstrapOf(nodes)} within ${seconds(STARTUP_TIMEOUT_MS)}.\n${tails}`);
 }
 
-function logTails(lines = 40) {
-  return [BROKER_LOG, BROKER_OUT]
+function logTails(nodes, lines = 40) {
+  return nodes
+    .flatMap((node) => [node.brokerLog, node.brokerOut])
     .map((file) => {
       const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trimEnd() : '';
       const tail = text ? text.split('\n').slice(-lines).join('\n') : '(empty)';
@@ -289,6 +366,24 @@ async function brokerAnswers(brokers) {
     return true;
   } catch {
     return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** How many brokers the cluster at `brokers` has. */
+async function clusterSize(brokers) {
+  const admin = new Kafka({
+    clientId: 'kafka-script',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    return (await admin.describeCluster()).brokers.length;
+  } catch {
+    return 0;
   } finally {
     await admin.disconnect().catch(() => {});
   }
@@ -357,10 +452,10 @@ function isAlive(pid) {
 }
 
 /** Alive and (where /proc tells us) really our broker, not a recycled pid or a zombie. */
-function isOurBroker(pid) {
+function isOurBroker(pid, node) {
   if (!isAlive(pid)) return false;
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(SERVER_PROPERTIES);
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(node.serverProperties);
   } catch {
     return true; // no /proc (macOS): trust the pid file
   }
@@ -374,9 +469,9 @@ function signalGroup(pid, signal) {
   }
 }
 
-async function waitForExit(pid, timeoutMs) {
+async function waitForExit(pid, node, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  while (isOurBroker(pid)) {
+  while (isOurBroker(pid, node)) {
     if (Date.now() > deadline) return false;
     await sleep(250);
   }
@@ -385,7 +480,7 @@ async function waitForExit(pid, timeoutMs) {
 
 /** Runs `fn` while holding a lock file; a lock left by a dead process is taken over. */
 async function withStartLock(fn) {
-  fs.mkdirSync(DATA_DIR, { recursive: true });
+  fs.mkdirSync(path.dirname(LOCK_FILE), { recursive: true });
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   for (;;) {
     try {
@@ -413,21 +508,32 @@ async function withStartLock(fn) {
 // ---------------------------------------------------------------------- CLI
 
 async function status() {
-  const brokers = process.env.KAFKA_BROKERS?.trim() || LOCAL_BROKERS;
-  const pid = readPid(PID_FILE);
-  const ours = pid && isOurBroker(pid) ? ` (started by this script, pid ${pid})` : '';
+  const brokers = process.env.KAFKA_BROKERS?.trim() || bootstrapOf(nodesOf(1));
+  const ours = allKnownNodes().filter((node) => {
+    const pid = readPid(node.pidFile);
+    return pid && isOurBroker(pid, node);
+  });
+  const started = ours.length > 0 ? ` (${ours.length} node(s) started by this script)` : '';
   if (await brokerAnswers(brokers)) {
-    console.log(`Kafka is running at ${brokers}${ours}.`);
+    console.log(`Kafka is running at ${brokers} with ${await clusterSize(brokers)} broker(s)${started}.`);
     return 0;
   }
-  console.log(ours ? `Kafka${ours} is running but not answering at ${brokers} yet.` : `Kafka is not running at ${brokers}.`);
+  console.log(started ? `Kafka${started} is running but not answering at ${brokers} yet.` : `Kafka is not running at ${brokers}.`);
   return 1;
 }
 
-async function main(command) {
+function brokersOption(args) {
+  const index = args.indexOf('--brokers');
+  if (index === -1) return 1;
+  const count = Number(args[index + 1]);
+  if (count !== 1 && count !== 3) throw new Error('--brokers takes 1 or 3');
+  return count;
+}
+
+async function main(command, args) {
   switch (command) {
     case 'start':
-      await ensureBroker();
+      await ensureBroker({ count: brokersOption(args) });
       return 0;
     case 'stop':
       await stopBroker();
@@ -435,13 +541,13 @@ async function main(command) {
     case 'status':
       return status();
     default:
-      console.error('Usage: node scripts/kafka.mjs <start|stop|status>');
+      console.error('Usage: node scripts/kafka.mjs <start [--brokers 1|3]|stop|status>');
       return 2;
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv[2]).then(
+  main(process.argv[2], process.argv.slice(3)).then(
     (code) => process.exit(code),
     (error) => {
       console.error(error instanceof Error ? error.message : error);

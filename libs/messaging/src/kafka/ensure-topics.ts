@@ -17,7 +17,13 @@ export async function ensureTopics(brokers: string, topics: readonly string[]): 
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
-      const topicConfigs = missing.map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS }));
+      const { replicationFactor, minInSync } = durability((await admin.describeCluster()).brokers.length);
+      const topicConfigs = missing.map((topic) => ({
+        topic,
+        numPartitions: TOPIC_PARTITIONS,
+        replicationFactor,
+        configEntries: [{ name: 'min.insync.replicas', value: String(minInSync) }],
+      }));
       await admin.createTopics({ topics: topicConfigs, waitForLeaders: false });
       await waitForLeaders(admin, missing);
     }
@@ -25,6 +31,15 @@ export async function ensureTopics(brokers: string, topics: readonly string[]): 
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Three copies of every partition on a cluster, of which two must have a write
+ * before it is acknowledged (producers use acks=all): one broker can die without
+ * losing a committed event or stopping writes. A single broker keeps one copy.
+ */
+export function durability(brokers: number): { replicationFactor: number; minInSync: number } {
+  return brokers >= 3 ? { replicationFactor: 3, minInSync: 2 } : { replicationFactor: 1, minInSync: 1 };
 }
 
 /**
