@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '#database';
-import type { AggregateSnapshot, OrderTrack } from './stream/stream-aggregator.js';
+import type { AggregateSnapshot, OrderChanges, OrderTrack } from './stream/stream-aggregator.js';
 
 export interface PartitionOffset {
   readonly topic: string;
@@ -9,23 +9,32 @@ export interface PartitionOffset {
   readonly next: number;
 }
 
-export interface SavedState {
+/** What is saved of one partition number: its aggregates, its order tracks, and the offsets they cover. */
+export interface SavedPartition {
   readonly aggregate: AggregateSnapshot;
   readonly orders: Array<[string, OrderTrack]>;
   readonly offsets: PartitionOffset[];
 }
 
+/** The aggregates of a partition another instance owns, as last saved. */
+export interface PartitionSnapshot {
+  readonly partition: number;
+  readonly aggregate: AggregateSnapshot;
+  readonly takenAt: string;
+}
+
 /** The analytics service's tables, as Kysely sees them (see analytics.migrations.ts). */
 export interface AnalyticsTables {
-  snapshot: { id: number; state: string; taken_at: string };
-  snapshot_offsets: { topic: string; partition: number; next_offset: number };
-  order_tracks: { order_id: string; track: string };
+  partition_snapshots: { partition: number; state: string; taken_at: string };
+  partition_offsets: { topic: string; partition: number; next_offset: number };
+  order_tracks: { order_id: string; partition: number; track: string };
 }
 
 /**
- * Snapshots of the stream processor: its aggregates, the order tracks that changed
- * (written incrementally), and the Kafka offsets the snapshot covers, all in one
- * transaction so that state and offsets always agree.
+ * Snapshots of the stream processor, one per partition number (partition N of every
+ * topic): its aggregates, the order tracks that changed (written incrementally), and
+ * the Kafka offsets the snapshot covers, all in one transaction so that state and
+ * offsets always agree.
  */
 @Injectable()
 export class AnalyticsRepository {
@@ -39,20 +48,16 @@ export class AnalyticsRepository {
     return this.database.query;
   }
 
-  async save(
-    aggregate: AggregateSnapshot,
-    orders: { changed: Array<[string, OrderTrack]>; forgotten: string[] },
-    offsets: PartitionOffset[],
-  ): Promise<void> {
+  async save(partition: number, aggregate: AggregateSnapshot, orders: OrderChanges, offsets: PartitionOffset[]): Promise<void> {
     await this.database.transaction(async () => {
       await this.db
-        .insertInto('snapshot')
-        .values({ id: 1, state: JSON.stringify(aggregate), taken_at: new Date().toISOString() })
+        .insertInto('partition_snapshots')
+        .values({ partition, state: JSON.stringify(aggregate), taken_at: new Date().toISOString() })
         .onConflict((conflict) =>
-          conflict.column('id').doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), taken_at: eb.ref('excluded.taken_at') })),
+          conflict.column('partition').doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), taken_at: eb.ref('excluded.taken_at') })),
         )
         .execute();
-      for (const rows of chunks(orders.changed.map(([order_id, track]) => ({ order_id, track: JSON.stringify(track) })))) {
+      for (const rows of chunks(orders.changed.map(([order_id, track]) => ({ order_id, partition, track: JSON.stringify(track) })))) {
         await this.db
           .insertInto('order_tracks')
           .values(rows)
@@ -60,9 +65,9 @@ export class AnalyticsRepository {
           .execute();
       }
       for (const ids of chunks(orders.forgotten)) await this.db.deleteFrom('order_tracks').where('order_id', 'in', ids).execute();
-      for (const rows of chunks(offsets.map(({ topic, partition, next }) => ({ topic, partition, next_offset: next })))) {
+      for (const rows of chunks(offsets.map(({ topic, next }) => ({ topic, partition, next_offset: next })))) {
         await this.db
-          .insertInto('snapshot_offsets')
+          .insertInto('partition_offsets')
           .values(rows)
           .onConflict((conflict) =>
             conflict.columns(['topic', 'partition']).doUpdateSet((eb) => ({ next_offset: eb.ref('excluded.next_offset') })),
@@ -72,25 +77,44 @@ export class AnalyticsRepository {
     });
   }
 
-  /** Forgets the snapshot: the next start rebuilds the state from the topics. */
-  async clear(): Promise<void> {
+  /** Forgets a partition's snapshot: it is rebuilt from the topics. */
+  async clear(partition: number): Promise<void> {
     await this.database.transaction(async () => {
-      await this.db.deleteFrom('snapshot').execute();
-      await this.db.deleteFrom('snapshot_offsets').execute();
-      await this.db.deleteFrom('order_tracks').execute();
+      await this.db.deleteFrom('partition_snapshots').where('partition', '=', partition).execute();
+      await this.db.deleteFrom('partition_offsets').where('partition', '=', partition).execute();
+      await this.db.deleteFrom('order_tracks').where('partition', '=', partition).execute();
     });
   }
 
-  async load(): Promise<SavedState | null> {
-    const row = await this.db.selectFrom('snapshot').select('state').where('id', '=', 1).executeTakeFirst();
+  async load(partition: number): Promise<SavedPartition | null> {
+    const row = await this.db.selectFrom('partition_snapshots').select('state').where('partition', '=', partition).executeTakeFirst();
     if (!row) return null;
-    const tracks = await this.db.selectFrom('order_tracks').select(['order_id', 'track']).execute();
-    const offsets = await this.db.selectFrom('snapshot_offsets').select(['topic', 'partition', 'next_offset as next']).execute();
+    const tracks = await this.db.selectFrom('order_tracks').select(['order_id', 'track']).where('partition', '=', partition).execute();
+    const offsets = await this.db
+      .selectFrom('partition_offsets')
+      .select(['topic', 'partition', 'next_offset as next'])
+      .where('partition', '=', partition)
+      .execute();
     return {
       aggregate: JSON.parse(row.state) as AggregateSnapshot,
       orders: tracks.map(({ order_id, track }) => [order_id, JSON.parse(track) as OrderTrack]),
       offsets,
     };
+  }
+
+  async hasAnySnapshot(): Promise<boolean> {
+    return (await this.db.selectFrom('partition_snapshots').select('partition').limit(1).executeTakeFirst()) !== undefined;
+  }
+
+  /** The aggregates of every partition but `except` (the ones this instance owns), as last saved. */
+  async others(except: readonly number[]): Promise<PartitionSnapshot[]> {
+    const query = this.db.selectFrom('partition_snapshots').select(['partition', 'state', 'taken_at']);
+    const rows = await (except.length > 0 ? query.where('partition', 'not in', [...except]) : query).execute();
+    return rows.map(({ partition, state, taken_at }) => ({
+      partition,
+      aggregate: JSON.parse(state) as AggregateSnapshot,
+      takenAt: taken_at,
+    }));
   }
 }
 

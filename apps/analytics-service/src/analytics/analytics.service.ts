@@ -1,38 +1,58 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { Topics, type SagaEvent } from '#contracts';
-import { GroupAdmin, KafkaRuntime, partitionKey, type EventReactor, type MessagePosition } from '#messaging';
+import { GroupAdmin, KafkaRuntime, partitionKey, TOPIC_PARTITIONS, type EventReactor, type MessagePosition } from '#messaging';
 import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { totalsReport, type TotalsReport } from './analytics.domain.js';
-import { AnalyticsRepository, type PartitionOffset, type SavedState } from './analytics.repository.js';
-import { StreamAggregator, type StreamFigures } from './stream/stream-aggregator.js';
+import { AnalyticsRepository, type PartitionOffset, type PartitionSnapshot } from './analytics.repository.js';
+import { mergeSnapshots, StreamAggregator, type StreamFigures, type StreamSettings } from './stream/stream-aggregator.js';
 
 export type AnalyticsReport = TotalsReport &
   Omit<StreamFigures, 'counters'> & {
     /** True until the backlog present at start-up has been read: figures are still growing. */
     readonly catchingUp: boolean;
-    /** Events on the topics not read yet. */
+    /** Events on this instance's partitions not read yet. */
     readonly lag: number;
+    /** The partitions this instance aggregates live, and those it reports from another instance's last snapshot. */
+    readonly partitions: { readonly live: number[]; readonly fromSnapshots: Array<{ partition: number; snapshotAgeMs: number }> };
     readonly generatedAt: string;
   };
 
 const LAG_CHECK_MS = 1_000;
 
+/** The state of one partition number (partition N of every topic) that this instance aggregates. */
+interface OwnedPartition {
+  readonly number: number;
+  readonly aggregator: StreamAggregator;
+  /** `topic:partition` → the first offset the state does not include. */
+  readonly next: Map<string, PartitionOffset>;
+  dirty: boolean;
+}
+
 /**
- * The stream processor around the pure aggregator: exactly-once by offsets (an
- * event at an offset the state already covers is skipped), snapshots of the state
- * with those offsets, and a restart that resumes from the last snapshot: its cost
- * grows with the events since that snapshot, not with the whole history.
+ * The stream processor around the pure aggregator, one aggregator per partition
+ * number this instance owns (the consumer group's co-partitioning assignor gives
+ * partition N of every topic to one instance). Exactly once by offsets: each
+ * partition's state is saved with the offsets it covers, an event at an offset the
+ * state already covers is skipped, and a partition taken over (after a restart or a
+ * rebalance) continues from its saved state. With no saved state at all (a first
+ * start, or a lost database) the group's offsets are forgotten and the topics read
+ * again from the start. GET /analytics merges every partition: live ones here, the
+ * others from their owner's last snapshot.
  */
 @Injectable()
 export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AnalyticsService.name);
-  private readonly aggregator: StreamAggregator;
+  private readonly settings: StreamSettings;
   private readonly groupAdmin: GroupAdmin;
-  /** `topic:partition` → the first offset the state does not include. */
-  private readonly next = new Map<string, PartitionOffset>();
+  private readonly owned = new Map<number, OwnedPartition>();
+  private readonly loading = new Map<number, Promise<OwnedPartition>>();
+  /** Partition numbers the group gave this instance (null until it has joined). */
+  private assigned: Set<number> | null = null;
+  /** The partitions this instance does not own, as their owners last saved them. */
+  private others: PartitionSnapshot[] = [];
+  private ends = new Map<string, { low: number; high: number }>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private dirty = false;
   private saving: Promise<void> | null = null;
   private catchingUp = true;
   /** Nothing was left to read at the last lag check: the wall clock may close windows. */
@@ -47,28 +67,30 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     private readonly topics: Topics,
     private readonly config: AnalyticsServiceConfig,
   ) {
-    this.aggregator = new StreamAggregator({
+    this.settings = {
       graceMs: config.GRACE_PERIOD_MS,
       orderTtlMs: config.ORDER_TRACKING_TTL_MS,
-      maxTrackedOrders: config.MAX_TRACKED_ORDERS,
-    });
+      // MAX_TRACKED_ORDERS bounds the whole stream: each partition gets its share.
+      maxTrackedOrders: Math.ceil(config.MAX_TRACKED_ORDERS / TOPIC_PARTITIONS),
+    };
     this.groupAdmin = new GroupAdmin(config.KAFKA_BROKERS);
+    this.kafka.onAssignment((assignment) => this.assign(assignment));
   }
 
   async onModuleInit(): Promise<void> {
-    const saved = await this.usableSnapshot();
-    if (saved) {
-      this.aggregator.restore(saved.aggregate, saved.orders);
-      for (const offset of saved.offsets) this.next.set(partitionKey(offset.topic, offset.partition), offset);
-      this.logger.log(`restored the snapshot: ${saved.aggregate.eventsProcessed} events, ${saved.orders.length} tracked orders`);
-    } else {
-      // No state (first start, or the data folder was wiped): rebuild it from the topics.
+    if (!(await this.repository.hasAnySnapshot())) {
+      // No state (first start, or the database was wiped): rebuild it from the topics.
       await this.groupAdmin.forgetOffsets(this.kafka.groupId, this.topics.events());
     }
     await this.checkLag();
+    // Figures at once after a start: every partition from its last snapshot until this instance reads it live.
+    await this.refreshOthers();
     this.every(this.config.SNAPSHOT_INTERVAL_MS, () => this.snapshot());
+    this.every(this.config.SNAPSHOT_INTERVAL_MS, () => this.refreshOthers());
     this.every(LAG_CHECK_MS, () => this.checkLag());
-    this.every(1_000, () => this.aggregator.expire(this.wallClock()));
+    this.every(1_000, () => {
+      for (const partition of this.owned.values()) partition.aggregator.expire(this.wallClock());
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -79,9 +101,10 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   }
 
   /** Folds in one consumed event, unless the state already covers its offset. */
-  react(event: SagaEvent, position: MessagePosition): void {
-    if (this.covers(position)) return;
-    this.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition));
+  async react(event: SagaEvent, position: MessagePosition): Promise<void> {
+    const partition = await this.partition(position.partition);
+    if (!this.admit(partition, position)) return;
+    partition.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition));
     this.changes.next();
   }
 
@@ -89,65 +112,142 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
    * Moves the position past a message once it was handled (applied, skipped or
    * dead-lettered): the next snapshot covers it.
    */
-  settled(position: MessagePosition): void {
-    if (this.covers(position)) return;
-    this.next.set(partitionKey(position.topic, position.partition), {
-      topic: position.topic,
-      partition: position.partition,
-      next: position.offset + 1,
-    });
-    this.dirty = true;
-  }
-
-  private covers(position: MessagePosition): boolean {
-    return position.offset < (this.next.get(partitionKey(position.topic, position.partition))?.next ?? 0);
+  async settled(position: MessagePosition): Promise<void> {
+    const partition = await this.partition(position.partition);
+    if (!this.admit(partition, position)) return;
+    const { topic, partition: number, offset } = position;
+    partition.next.set(partitionKey(topic, number), { topic, partition: number, next: offset + 1 });
+    partition.dirty = true;
   }
 
   report(now = Date.now()): AnalyticsReport {
-    const { counters, ...figures } = this.aggregator.report(now, this.caughtUpNow);
-    return { ...totalsReport(counters), ...figures, catchingUp: this.catchingUp, lag: this.lag, generatedAt: new Date(now).toISOString() };
+    const live = [...this.owned.values()];
+    const fromSnapshots = this.others.filter(({ partition }) => !this.owned.has(partition));
+    const merged = new StreamAggregator(this.settings);
+    merged.restore(
+      mergeSnapshots([...live.map(({ aggregator }) => aggregator.snapshot()), ...fromSnapshots.map(({ aggregate }) => aggregate)]),
+      [],
+    );
+    const { counters, ...figures } = merged.report(now, this.caughtUpNow);
+    return {
+      ...totalsReport(counters),
+      ...figures,
+      trackedOrders: live.reduce((total, { aggregator }) => total + aggregator.trackedOrders, 0),
+      catchingUp: this.catchingUp,
+      lag: this.lag,
+      partitions: {
+        live: live.map(({ number }) => number).sort(),
+        fromSnapshots: fromSnapshots.map(({ partition, takenAt }) => ({
+          partition,
+          snapshotAgeMs: Math.max(0, now - Date.parse(takenAt)),
+        })),
+      },
+      generatedAt: new Date(now).toISOString(),
+    };
   }
 
-  /** Saves the state with the offsets it covers (one save at a time), then tells Kafka where to resume. */
+  /** Saves each owned partition's state with the offsets it covers (one save at a time), then tells Kafka where to resume. */
   async snapshot(): Promise<void> {
-    if (!this.dirty || this.saving) return;
-    // Taken at one instant: events applied while the save is in flight go into the next snapshot.
-    const offsets = [...this.next.values()];
-    const aggregate = this.aggregator.snapshot();
-    const orders = this.aggregator.takeOrderChanges();
-    this.dirty = false;
-    this.saving = this.repository.save(aggregate, orders, offsets);
+    if (this.saving) return;
+    this.saving = this.saveDirtyPartitions();
     try {
       await this.saving;
-    } catch (error) {
-      // Everything stays unsaved, and the next tick tries again.
-      this.aggregator.returnOrderChanges(orders);
-      this.dirty = true;
-      throw error;
     } finally {
       this.saving = null;
     }
+  }
+
+  private async saveDirtyPartitions(): Promise<void> {
+    for (const partition of [...this.owned.values()].filter(({ dirty }) => dirty)) {
+      // Taken at one instant: events applied while the save is in flight go into the next snapshot.
+      const offsets = [...partition.next.values()];
+      const aggregate = partition.aggregator.snapshot();
+      const orders = partition.aggregator.takeOrderChanges();
+      partition.dirty = false;
+      try {
+        await this.repository.save(partition.number, aggregate, orders, offsets);
+      } catch (error) {
+        // Everything stays unsaved, and the next tick tries again.
+        partition.aggregator.returnOrderChanges(orders);
+        partition.dirty = true;
+        throw error;
+      }
+      await this.commit(offsets);
+    }
+  }
+
+  private async commit(offsets: PartitionOffset[]): Promise<void> {
     try {
       await this.kafka.commitOffsets(offsets.map(({ topic, partition, next }) => ({ topic, partition, offset: String(next) })));
     } catch (error) {
-      // Harmless: Kafka then resumes earlier, and the offsets the snapshot covers are skipped.
+      // Harmless: Kafka then resumes earlier (the covered offsets are skipped), or the partition moved on.
       this.logger.debug(`committing offsets failed: ${(error as Error).message}`);
     }
   }
 
+  /** The owned partition, loaded from its snapshot the first time one of its messages arrives. */
+  private partition(number: number): Promise<OwnedPartition> {
+    const owned = this.owned.get(number);
+    if (owned) return Promise.resolve(owned);
+    let loading = this.loading.get(number);
+    if (!loading) {
+      loading = this.load(number).finally(() => this.loading.delete(number));
+      this.loading.set(number, loading);
+    }
+    return loading;
+  }
+
+  private async load(number: number): Promise<OwnedPartition> {
+    const partition: OwnedPartition = {
+      number,
+      aggregator: new StreamAggregator(this.settings),
+      next: new Map(),
+      dirty: false,
+    };
+    const saved = await this.repository.load(number);
+    if (saved && (await this.coversOnlyWhatExists(saved.offsets))) {
+      partition.aggregator.restore(saved.aggregate, saved.orders);
+      for (const offset of saved.offsets) partition.next.set(partitionKey(offset.topic, offset.partition), offset);
+      this.logger.log(`partition ${number}: restored ${saved.aggregate.eventsProcessed} events, ${saved.orders.length} tracked orders`);
+    } else if (saved) {
+      this.logger.warn(`partition ${number}: the snapshot covers offsets beyond the end of the topics (recreated?): rebuilding it`);
+      await this.repository.clear(number);
+    }
+    // Topics of this partition with unread events hold its watermark back from the start, as in checkLag.
+    partition.aggregator.expectPartitions(this.unread().get(number)?.keys ?? []);
+    this.owned.set(number, partition);
+    return partition;
+  }
+
+  /** False when the topics were recreated under a kept database: the snapshot then describes events that are gone. */
+  private async coversOnlyWhatExists(offsets: readonly PartitionOffset[]): Promise<boolean> {
+    this.ends = await this.groupAdmin.endOffsets(this.topics.events());
+    return offsets.every(({ topic, partition, next }) => next <= (this.ends.get(partitionKey(topic, partition))?.high ?? 0));
+  }
+
   /**
-   * The saved snapshot, unless it covers offsets beyond the end of the topics: then
-   * the broker's data was recreated under a kept data folder, and the state is rebuilt.
+   * Whether a message is one this partition's state does not cover yet. A partition
+   * taken over (a restart, a rebalance) may be read again from before its snapshot,
+   * since Kafka's offsets are committed after the snapshot is saved: those messages
+   * are skipped. The other way round cannot happen: an offset Kafka has committed is
+   * always covered by a saved snapshot.
    */
-  private async usableSnapshot(): Promise<SavedState | null> {
-    const saved = await this.repository.load();
-    if (!saved) return null;
-    const ends = await this.groupAdmin.endOffsets(this.topics.events());
-    const ahead = saved.offsets.filter(({ topic, partition, next }) => next > (ends.get(partitionKey(topic, partition))?.high ?? 0));
-    if (ahead.length === 0) return saved;
-    this.logger.warn(`the snapshot covers offsets beyond the end of the topics (recreated?): rebuilding from the topics`);
-    await this.repository.clear();
-    return null;
+  private admit(partition: OwnedPartition, { topic, partition: number, offset }: MessagePosition): boolean {
+    return offset >= (partition.next.get(partitionKey(topic, number))?.next ?? 0);
+  }
+
+  /** A rebalance: partitions given to another instance are dropped here (their owner continues from their snapshot). */
+  private assign(assignment: Readonly<Record<string, number[]>>): void {
+    const events = new Set(this.topics.events());
+    this.assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => (events.has(topic) ? partitions : [])));
+    for (const number of this.owned.keys()) {
+      if (!this.assigned.has(number)) this.owned.delete(number);
+    }
+    this.changes.next();
+  }
+
+  private async refreshOthers(): Promise<void> {
+    this.others = await this.repository.others([...this.owned.keys()]);
   }
 
   /**
@@ -161,18 +261,13 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
 
   private async checkLag(): Promise<void> {
     try {
-      const ends = await this.groupAdmin.endOffsets(this.topics.events());
-      let lag = 0;
-      const pending: string[] = [];
-      for (const [key, { low, high }] of ends) {
-        const unread = Math.max(0, high - Math.max(low, this.next.get(key)?.next ?? 0));
-        if (unread > 0) pending.push(key);
-        lag += unread;
-      }
-      this.aggregator.expectPartitions(pending);
+      this.ends = await this.groupAdmin.endOffsets(this.topics.events());
+      const pending = this.unread();
+      for (const [number, partition] of this.owned) partition.aggregator.expectPartitions(pending.get(number)?.keys ?? []);
+      const lag = [...pending.values()].reduce((total, { events }) => total + events, 0);
       this.lag = lag;
       this.caughtUpNow = lag === 0;
-      if (this.catchingUp && lag === 0) {
+      if (this.catchingUp && this.caughtUpNow) {
         this.catchingUp = false;
         this.changes.next();
       }
@@ -181,6 +276,22 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       this.caughtUpNow = false;
       this.logger.warn(`measuring the consumer lag failed: ${(error as Error).message}`);
     }
+  }
+
+  /** Per partition number this instance reads (all of them until the group has assigned some): the topic-partitions with unread events, and how many. */
+  private unread(): Map<number, { keys: string[]; events: number }> {
+    const pending = new Map<number, { keys: string[]; events: number }>();
+    for (const [key, { low, high }] of this.ends) {
+      const number = Number(key.slice(key.lastIndexOf(':') + 1));
+      if (this.assigned && !this.assigned.has(number)) continue;
+      const unread = Math.max(0, high - Math.max(low, this.owned.get(number)?.next.get(key)?.next ?? 0));
+      if (unread === 0) continue;
+      const entry = pending.get(number) ?? { keys: [], events: 0 };
+      entry.keys.push(key);
+      entry.events += unread;
+      pending.set(number, entry);
+    }
+    return pending;
   }
 
   private every(ms: number, task: () => unknown): void {

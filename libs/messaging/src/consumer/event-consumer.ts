@@ -39,7 +39,7 @@ export class EventConsumer {
   async consume(value: unknown, context: KafkaContext): Promise<void> {
     const position = positionOf(context);
     await this.handle(value, context, position);
-    this.reactor.settled?.(position);
+    await this.reactor.settled?.(position);
   }
 
   private async handle(value: unknown, context: KafkaContext, position: MessagePosition): Promise<void> {

@@ -18,7 +18,7 @@ export interface EventReactor<T extends EventType = EventType> {
    * Called when a message is done with: applied, skipped, or dead-lettered. Not when
    * it failed for a reason of the service's own, since Kafka then delivers it again.
    */
-  settled?(position: MessagePosition): void;
+  settled?(position: MessagePosition): void | Promise<void>;
 }
 
 /** Injection token of the service's EventReactor. */

@@ -14,6 +14,7 @@ export class KafkaRuntime {
   private producer: Producer | null = null;
   private consumer: Consumer | null = null;
   private state: ConsumerState = 'starting';
+  private readonly assignmentListeners: Array<(assignment: Readonly<Record<string, number[]>>) => void> = [];
 
   /** `groupId`: the service's consumer group, as the broker knows it. */
   constructor(readonly groupId: string) {}
@@ -44,6 +45,11 @@ export class KafkaRuntime {
     await this.consumer.commitOffsets(offsets);
   }
 
+  /** Calls `listener` with this member's partitions (topic → partition numbers) each time the group is (re)balanced. */
+  onAssignment(listener: (assignment: Readonly<Record<string, number[]>>) => void): void {
+    this.assignmentListeners.push(listener);
+  }
+
   /** Stops fetching; resolves once the message being handled (if any) is done. */
   async stopConsuming(): Promise<void> {
     await this.consumer?.stop();
@@ -53,8 +59,9 @@ export class KafkaRuntime {
   private watchConsumer(consumer: Consumer, onFatal: (error: Error) => void): void {
     this.consumer = consumer;
     const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = consumer.events;
-    consumer.on(GROUP_JOIN, () => {
+    consumer.on(GROUP_JOIN, ({ payload }) => {
       this.state = 'running';
+      for (const listener of this.assignmentListeners) listener(payload.memberAssignment);
     });
     consumer.on(CRASH, ({ payload }) => {
       this.state = 'crashed';

@@ -1,6 +1,6 @@
 import { createEvent, type EventType, type PayloadOf, type SagaEvent } from '#contracts';
 import { ITEMS } from '#contracts/testing';
-import { StreamAggregator, type StreamSettings } from './stream-aggregator.js';
+import { mergeSnapshots, StreamAggregator, type StreamSettings } from './stream-aggregator.js';
 
 const SETTINGS: StreamSettings = { graceMs: 5_000, orderTtlMs: 3_600_000, maxTrackedOrders: 1_000 };
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
@@ -169,5 +169,22 @@ describe('StreamAggregator', () => {
     expect(stream.snapshot().minutes.length).toBeLessThanOrEqual(62);
     expect(stream.snapshot().hours.length).toBeLessThanOrEqual(26);
     expect(stream.takeOrderChanges().forgotten.length).toBe(4_900);
+  });
+
+  it('merges the partitions of the stream into the figures one aggregator of every event would give', () => {
+    const events = [created(1, 1_000), paid(1, 1_500), completed(1, 2_000), created(2, 61_000), created(3, 62_000), completed(3, 63_000)];
+    const whole = new StreamAggregator(SETTINGS);
+    const parts = [new StreamAggregator(SETTINGS), new StreamAggregator(SETTINGS)];
+    for (const item of events) {
+      whole.apply(item, null, `p${Number(item.correlationId.slice(-1)) % 2}`);
+      parts[Number(item.correlationId.slice(-1)) % 2].apply(item, null, `p${Number(item.correlationId.slice(-1)) % 2}`);
+    }
+
+    const merged = new StreamAggregator(SETTINGS);
+    merged.restore(mergeSnapshots(parts.map((part) => part.snapshot())), []);
+
+    const { trackedOrders: _tracked, ...figures } = merged.report(T0 + 63_000, false);
+    const { trackedOrders: _all, ...expected } = whole.report(T0 + 63_000, false);
+    expect(figures).toEqual(expected);
   });
 });

@@ -160,6 +160,11 @@ export class StreamAggregator {
     return true;
   }
 
+  /** Orders in the join/de-duplication state. */
+  get trackedOrders(): number {
+    return this.orders.size;
+  }
+
   /**
    * Names the partitions that still hold unread events. One not heard from yet holds
    * the watermark back until its first event: it may carry the oldest events of all.
@@ -322,4 +327,39 @@ function windowUpdate(event: SagaEvent): ((window: WindowFigures) => void) | nul
     default:
       return null;
   }
+}
+
+/**
+ * One snapshot of the whole stream from the snapshots of its partitions (each
+ * instance aggregates the partitions the consumer group gave it): counts add up,
+ * window by window and bucket by bucket; a window is closed only where every
+ * partition has closed it.
+ */
+export function mergeSnapshots(snapshots: readonly AggregateSnapshot[]): AggregateSnapshot {
+  const sum = <K>(entries: Iterable<[K, number]>): Array<[K, number]> => {
+    const totals = new Map<K, number>();
+    for (const [key, value] of entries) totals.set(key, (totals.get(key) ?? 0) + value);
+    return [...totals];
+  };
+  const sumWindows = (pick: (snapshot: AggregateSnapshot) => Array<[number, WindowFigures]>): Array<[number, WindowFigures]> => {
+    const totals = new Map<number, WindowFigures>();
+    for (const [start, figures] of snapshots.flatMap(pick)) {
+      const total = totals.get(start) ?? emptyFigures();
+      for (const key of Object.keys(figures) as Array<keyof WindowFigures>) total[key] += figures[key];
+      totals.set(start, total);
+    }
+    return [...totals];
+  };
+  return {
+    counters: Object.fromEntries(sum(snapshots.flatMap((snapshot) => Object.entries(snapshot.counters)))),
+    minutes: sumWindows((snapshot) => snapshot.minutes),
+    hours: sumWindows((snapshot) => snapshot.hours),
+    seconds: sum(snapshots.flatMap((snapshot) => snapshot.seconds)),
+    durations: sum(snapshots.flatMap((snapshot) => snapshot.durations)),
+    streamTime: Math.max(0, ...snapshots.map((snapshot) => snapshot.streamTime)),
+    partitionTimes: snapshots.flatMap((snapshot) => snapshot.partitionTimes),
+    closedUpTo: snapshots.length === 0 ? 0 : Math.min(...snapshots.map((snapshot) => snapshot.closedUpTo)),
+    lateEventsDropped: snapshots.reduce((total, snapshot) => total + snapshot.lateEventsDropped, 0),
+    eventsProcessed: snapshots.reduce((total, snapshot) => total + snapshot.eventsProcessed, 0),
+  };
 }
