@@ -36,5 +36,12 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
     },
+    {
+      // Needs three brokers and PostgreSQL: `npm run test:scale-out`, not part of `npm test`.
+      ...shared,
+      displayName: 'scale-out',
+      testMatch: ['<rootDir>/test/scale-out/**/*.e2e-spec.ts'],
+      testTimeout: 600_000,
+    },
   ],
 };

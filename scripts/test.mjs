@@ -13,8 +13,17 @@ import { ensureBroker, stopBroker } from './kafka.mjs';
 import { ensurePostgres, stopPostgres } from './postgres.mjs';
 import { build, ROOT } from './services.mjs';
 
+// `--scale-out`: the scale-out suite alone, on a three-broker cluster; otherwise unit + e2e on one broker.
+const scaleOut = process.argv.includes('--scale-out');
+const jestArgs = process.argv.slice(2).filter((arg) => arg !== '--scale-out');
+const projects = scaleOut
+  ? ['--selectProjects', 'scale-out']
+  : jestArgs.includes('--selectProjects')
+    ? []
+    : ['--selectProjects', 'unit', 'e2e'];
+
 build();
-const { brokers, startedHere } = await ensureBroker();
+const { brokers, startedHere } = await ensureBroker({ count: scaleOut ? 3 : 1 });
 const postgres = await ensurePostgres({ required: process.env.CI === 'true' });
 const resultsFile = path.join(ROOT, '.data', 'jest-results.json');
 fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
@@ -27,7 +36,8 @@ const jest = spawnSync(
     '--runInBand',
     '--json',
     `--outputFile=${resultsFile}`,
-    ...process.argv.slice(2),
+    ...projects,
+    ...jestArgs,
   ],
   {
     cwd: ROOT,

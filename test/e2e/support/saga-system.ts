@@ -22,6 +22,8 @@ export interface SystemOptions {
   readonly env?: Record<string, string>;
   /** Where the services keep their state: SQLite files (default) or one PostgreSQL database each. */
   readonly backend?: Backend;
+  /** Instances of every service (default 1); more than one shares the service's PostgreSQL database. */
+  readonly instances?: number;
 }
 
 /** The backends the saga suites run on: SQLite, and PostgreSQL when `npm test` started one (TEST_POSTGRES_URL). */
@@ -39,24 +41,41 @@ export class SagaSystem {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'saga-e2e-'));
   readonly brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
   readonly backend: Backend;
-  private readonly ports = new Map<ServiceName, number>();
-  private readonly processes = new Map<ServiceName, ChildProcess>();
+  readonly instances: number;
+  /** `service#instance` → its port, and its process while it runs. */
+  private readonly ports = new Map<string, number>();
+  private readonly processes = new Map<string, ChildProcess>();
   private readonly databaseUrls = new Map<ServiceName, string>();
 
   private constructor(private readonly options: SystemOptions) {
     this.backend = options.backend ?? 'sqlite';
+    this.instances = options.instances ?? 1;
+    if (this.instances > 1 && this.backend !== 'postgres') throw new Error('several instances of a service share a PostgreSQL database');
   }
 
   static async start(options: SystemOptions = {}): Promise<SagaSystem> {
     const system = new SagaSystem(options);
-    for (const name of SERVICE_NAMES) system.ports.set(name, await freePort());
+    for (const name of SERVICE_NAMES) {
+      for (let instance = 0; instance < system.instances; instance++) system.ports.set(key(name, instance), await freePort());
+    }
     if (system.backend === 'postgres') await system.createDatabases();
-    await Promise.all(SERVICE_NAMES.map((name) => system.startService(name)));
+    await Promise.all(
+      SERVICE_NAMES.flatMap((name) => Array.from({ length: system.instances }, (_, instance) => system.startService(name, { instance }))),
+    );
     return system;
   }
 
-  url(service: ServiceName, path = ''): string {
-    return `http://127.0.0.1:${this.ports.get(service)}${path}`;
+  /** A URL of the service: of the given instance, or of the first one that runs. */
+  url(service: ServiceName, path = '', instance = this.firstRunning(service)): string {
+    return `http://127.0.0.1:${this.ports.get(key(service, instance))}${path}`;
+  }
+
+  private firstRunning(service: ServiceName): number {
+    for (let instance = 0; instance < this.instances; instance++) {
+      const child = this.processes.get(key(service, instance));
+      if (child && child.exitCode === null && child.signalCode === null) return instance;
+    }
+    return 0;
   }
 
   topic(name: string): string {
@@ -64,14 +83,14 @@ export class SagaSystem {
   }
 
   /** Starts a service and, unless told not to, waits until /health says its consumer runs. */
-  async startService(name: ServiceName, { waitHealthy = true } = {}): Promise<void> {
-    const log = createWriteStream(this.logFile(name), { flags: 'a' });
+  async startService(name: ServiceName, { waitHealthy = true, instance = 0 } = {}): Promise<void> {
+    const log = createWriteStream(this.logFile(name, instance), { flags: 'a' });
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
       cwd: ROOT,
       env: {
         ...process.env,
         ...this.options.env,
-        PORT: String(this.ports.get(name)),
+        PORT: String(this.ports.get(key(name, instance))),
         DATA_DIR: this.dataDir,
         DATABASE_URL: this.databaseUrls.get(name) ?? '',
         KAFKA_BROKERS: this.brokers,
@@ -83,22 +102,22 @@ export class SagaSystem {
     });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
-    this.processes.set(name, child);
-    if (waitHealthy) await this.waitHealthy(name, child);
+    this.processes.set(key(name, instance), child);
+    if (waitHealthy) await this.waitHealthy(name, child, instance);
   }
 
-  async waitForHealth(name: ServiceName): Promise<void> {
-    await this.waitHealthy(name, this.processes.get(name)!);
+  async waitForHealth(name: ServiceName, instance = 0): Promise<void> {
+    await this.waitHealthy(name, this.processes.get(key(name, instance))!, instance);
   }
 
   /** Stops a service: SIGTERM is the orderly shutdown, SIGKILL a crash. Resolves to its exit code. */
-  async stopService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    const child = this.processes.get(name);
+  async stopService(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM', instance = 0): Promise<number | null> {
+    const child = this.processes.get(key(name, instance));
     if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     child.kill(signal);
     const code = await exited;
-    this.processes.delete(name);
+    this.processes.delete(key(name, instance));
     return code;
   }
 
@@ -108,7 +127,9 @@ export class SagaSystem {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(SERVICE_NAMES.map((name) => this.stopService(name)));
+    await Promise.all(
+      SERVICE_NAMES.flatMap((name) => Array.from({ length: this.instances }, (_, instance) => this.stopService(name, 'SIGTERM', instance))),
+    );
     if (this.databaseUrls.size > 0)
       await this.admin((client) =>
         Promise.all(
@@ -167,23 +188,29 @@ export class SagaSystem {
     };
   }
 
+  databaseUrl(name: ServiceName): string | undefined {
+    return this.databaseUrls.get(name);
+  }
+
   databaseFile(name: ServiceName): string {
     return join(this.dataDir, `${name}.db`);
   }
 
-  logFile(name: ServiceName): string {
-    return join(this.dataDir, `${name}.log`);
+  logFile(name: ServiceName, instance = 0): string {
+    return join(this.dataDir, instance === 0 ? `${name}.log` : `${name}-${instance}.log`);
   }
 
-  log(name: ServiceName): string {
-    return readFileSync(this.logFile(name), 'utf8');
+  log(name: ServiceName, instance = 0): string {
+    return readFileSync(this.logFile(name, instance), 'utf8');
   }
 
-  private async waitHealthy(name: ServiceName, child: ChildProcess): Promise<void> {
+  private async waitHealthy(name: ServiceName, child: ChildProcess, instance = 0): Promise<void> {
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; log: ${this.logFile(name)}\n${this.log(name)}`);
-      const healthy = await fetch(this.url(name, '/health')).then(
+      if (child.exitCode !== null) {
+        throw new Error(`${name} exited with ${child.exitCode}; log: ${this.logFile(name, instance)}\n${this.log(name, instance)}`);
+      }
+      const healthy = await fetch(this.url(name, '/health', instance)).then(
         (response) => response.ok,
         () => false,
       );
@@ -192,6 +219,10 @@ export class SagaSystem {
     }
     throw new Error(`${name} did not become healthy in ${START_TIMEOUT_MS} ms; log: ${this.logFile(name)}`);
   }
+}
+
+function key(service: ServiceName, instance: number): string {
+  return `${service}#${instance}`;
 }
 
 function freePort(): Promise<number> {
