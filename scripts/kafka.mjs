@@ -219,7 +219,10 @@ function writeConfig(node, nodes) {
   const server = {
     'process.roles': 'broker,controller',
     'node.id': node.id,
-    'controller.quorum.voters': nodes.map((other) => `${other.id}@127.0.0.1:${other.controllerPort}`).join(','),
+    // One node is its own quorum (formatted --standalone); a cluster has static voters.
+    ...(cluster === 1
+      ? { 'controller.quorum.bootstrap.servers': `127.0.0.1:${node.controllerPort}` }
+      : { 'controller.quorum.voters': nodes.map((other) => `${other.id}@127.0.0.1:${other.controllerPort}`).join(',') }),
     listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
     'controller.listener.names': 'CONTROLLER',

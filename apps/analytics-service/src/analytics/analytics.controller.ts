@@ -13,7 +13,7 @@ export class AnalyticsController {
 
   @Get()
   get() {
-    return this.analytics.report();
+    return this.analytics.currentReport();
   }
 
   /** Server-sent events: a snapshot on connect, then one each time the figures change. */

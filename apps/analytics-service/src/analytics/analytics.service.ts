@@ -120,6 +120,12 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     partition.dirty = true;
   }
 
+  /** The report with the other instances' partitions as they saved them last: at most SNAPSHOT_INTERVAL_MS old. */
+  async currentReport(): Promise<AnalyticsReport> {
+    await this.refreshOthers();
+    return this.report();
+  }
+
   report(now = Date.now()): AnalyticsReport {
     const live = [...this.owned.values()];
     const fromSnapshots = this.others.filter(({ partition }) => !this.owned.has(partition));

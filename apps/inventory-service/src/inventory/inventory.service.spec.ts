@@ -1,7 +1,7 @@
 import { FAILURE_CODES, Topics, type OrderItem, type SagaEvent } from '#contracts';
 import { next, orderCreated } from '#contracts/testing';
 import type { Database } from '#database';
-import { testBackends, type TestDatabase } from '#database/testing';
+import { freshDatabaseEach, testBackends } from '#database/testing';
 import { transactionalMessaging, TRANSACTIONAL_MESSAGING_TABLES } from '#messaging';
 import { loadConfig } from '#service';
 import { InventoryServiceConfig } from '../inventory-service.config.js';
@@ -28,14 +28,10 @@ function paid(items: OrderItem[] = ONE) {
 
 /** The inventory participant with its repository and the plumbing, on a real database of each backend. */
 describe.each(testBackends())('inventory service on $dialect', (backend) => {
-  let test: TestDatabase<unknown>;
-  beforeEach(async () => {
-    test = await backend.open({ migrations: INVENTORY_MIGRATIONS, plumbing: TRANSACTIONAL_MESSAGING_TABLES });
-  });
-  afterEach(() => test.dispose());
+  const fresh = freshDatabaseEach(backend, { migrations: INVENTORY_MIGRATIONS, plumbing: TRANSACTIONAL_MESSAGING_TABLES });
 
   it('reserves a paid order, releases it when cancelled, and keeps the stock conserved', async () => {
-    const { inventory, outbox } = await instance(test.database);
+    const { inventory, outbox } = await instance(fresh().database);
     const payment = paid([{ productId: 'prod-1', quantity: 3, unitPriceCents: 100 }]);
 
     await inventory.react(payment);
@@ -49,7 +45,7 @@ describe.each(testBackends())('inventory service on $dialect', (backend) => {
   });
 
   it('puts the initial stock on the shelf once: a restart keeps what the database holds', async () => {
-    const { inventory } = await instance(test.database);
+    const { inventory } = await instance(fresh().database);
     await inventory.react(paid());
     await inventory.onModuleInit();
     expect(await inventory.stock()).toEqual([{ productId: 'prod-1', initial: 10, available: 9, reserved: 1 }]);
@@ -58,8 +54,8 @@ describe.each(testBackends())('inventory service on $dialect', (backend) => {
   if (backend.dialect !== 'postgres') return;
 
   it('never oversells when two instances reserve the same product at once', async () => {
-    const first = await instance(test.database);
-    const second = await instance(await test.another());
+    const first = await instance(fresh().database);
+    const second = await instance(await fresh().another());
     const payments = Array.from({ length: 20 }, () => paid());
 
     await Promise.all(payments.map((payment, i) => (i % 2 ? first : second).inventory.react(payment)));

@@ -1,6 +1,6 @@
 import { Topics } from '#contracts';
 import type { Database } from '#database';
-import { testBackends, type TestDatabase } from '#database/testing';
+import { freshDatabaseEach, testBackends } from '#database/testing';
 import { transactionalMessaging, TRANSACTIONAL_MESSAGING_TABLES } from '#messaging';
 import { loadConfig } from '#service';
 import { OrderServiceConfig } from '../order-service.config.js';
@@ -20,14 +20,10 @@ function instance(database: Database) {
 
 /** The order service with its repository and the plumbing, on a real database of each backend. */
 describe.each(testBackends())('order service on $dialect', (backend) => {
-  let test: TestDatabase<unknown>;
-  beforeEach(async () => {
-    test = await backend.open({ migrations: ORDER_MIGRATIONS, plumbing: TRANSACTIONAL_MESSAGING_TABLES });
-  });
-  afterEach(() => test.dispose());
+  const fresh = freshDatabaseEach(backend, { migrations: ORDER_MIGRATIONS, plumbing: TRANSACTIONAL_MESSAGING_TABLES });
 
   it('places an order with its OrderCreated, replays an Idempotency-Key, and refuses the key for another body', async () => {
-    const { orders, outbox } = instance(test.database);
+    const { orders, outbox } = instance(fresh().database);
 
     const placed = await orders.place(REQUEST, 'key-1');
     const again = await orders.place(REQUEST, 'key-1');
@@ -40,7 +36,7 @@ describe.each(testBackends())('order service on $dialect', (backend) => {
   });
 
   it('lists by status, newest first, and cancels what reached the saga timeout once', async () => {
-    const { orders } = instance(test.database);
+    const { orders } = instance(fresh().database);
     const first = await orders.place(REQUEST);
     const second = await orders.place(REQUEST);
 
@@ -57,8 +53,8 @@ describe.each(testBackends())('order service on $dialect', (backend) => {
   if (backend.dialect !== 'postgres') return;
 
   it('makes one order of two requests with one Idempotency-Key on two instances at once; the other gets the replay', async () => {
-    const first = instance(test.database);
-    const second = instance(await test.another());
+    const first = instance(fresh().database);
+    const second = instance(await fresh().another());
 
     for (let round = 0; round < 10; round++) {
       const key = `race-${round}`;

@@ -1,7 +1,7 @@
 import { FAILURE_CODES, Topics, type SagaEvent } from '#contracts';
 import { next, orderCreated } from '#contracts/testing';
 import type { Database } from '#database';
-import { testBackends, type TestDatabase } from '#database/testing';
+import { freshDatabaseEach, testBackends } from '#database/testing';
 import { transactionalMessaging, TRANSACTIONAL_MESSAGING_TABLES } from '#messaging';
 import { loadConfig } from '#service';
 import { PaymentServiceConfig } from '../payment-service.config.js';
@@ -24,14 +24,10 @@ async function published(outbox: ReturnType<typeof instance>['outbox']): Promise
 
 /** The payment participant with its repository and the plumbing, on a real database of each backend. */
 describe.each(testBackends())('payment service on $dialect', (backend) => {
-  let test: TestDatabase<unknown>;
-  beforeEach(async () => {
-    test = await backend.open({ migrations: PAYMENT_MIGRATIONS, plumbing: TRANSACTIONAL_MESSAGING_TABLES });
-  });
-  afterEach(() => test.dispose());
+  const fresh = freshDatabaseEach(backend, { migrations: PAYMENT_MIGRATIONS, plumbing: TRANSACTIONAL_MESSAGING_TABLES });
 
   it('charges an order once however often its OrderCreated is delivered, and saves and emits the outcome together', async () => {
-    const { payments, outbox } = instance(test.database);
+    const { payments, outbox } = instance(fresh().database);
     const created = orderCreated();
 
     await payments.react(created);
@@ -42,7 +38,7 @@ describe.each(testBackends())('payment service on $dialect', (backend) => {
   });
 
   it('refunds once on compensation, and keeps the tombstone of an order cancelled before its OrderCreated', async () => {
-    const { payments, outbox } = instance(test.database);
+    const { payments, outbox } = instance(fresh().database);
     const charged = orderCreated();
     const cancelledFirst = orderCreated();
     const cancel = (created: typeof charged) => next(created, 'OrderCancelled', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'late' });
@@ -60,8 +56,8 @@ describe.each(testBackends())('payment service on $dialect', (backend) => {
   if (backend.dialect !== 'postgres') return;
 
   it('charges at most once and refunds every charge when one order is created and cancelled on two instances at once', async () => {
-    const first = instance(test.database);
-    const second = instance(await test.another());
+    const first = instance(fresh().database);
+    const second = instance(await fresh().another());
     const orders = Array.from({ length: 25 }, () => orderCreated());
 
     await Promise.all(

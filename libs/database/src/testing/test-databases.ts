@@ -78,3 +78,19 @@ async function admin(server: string, statement: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * A fresh database of `backend` for each test of the enclosing `describe` (opened in
+ * `beforeEach`, disposed in `afterEach`); call the returned function inside a test.
+ */
+export function freshDatabaseEach(backend: TestBackend, options: TestDatabaseOptions): () => TestDatabase<unknown> {
+  let test: TestDatabase<unknown> | undefined;
+  beforeEach(async () => {
+    test = await backend.open(options);
+  });
+  afterEach(() => test?.dispose());
+  return () => {
+    if (!test) throw new Error('freshDatabaseEach: use the database inside a test');
+    return test;
+  };
+}
