@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach } from '@jest/globals';
 import pg from 'pg';
 import type { Database, Dialect } from '../database.js';
 import { openDatabase, type Migrations, type PlumbingTable } from '../open-database.js';
