@@ -41,7 +41,6 @@ export default {
       ...shared,
       displayName: 'scale-out',
       testMatch: ['<rootDir>/test/scale-out/**/*.e2e-spec.ts'],
-      testTimeout: 600_000,
     },
   ],
 };

@@ -51,6 +51,6 @@ export function build(log = console.log) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'ports') {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'ports') {
   for (const { port } of await serviceDefinitions()) console.log(port);
 }

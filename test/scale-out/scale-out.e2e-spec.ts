@@ -10,6 +10,7 @@ import { SagaSystem, SERVICE_NAMES } from '../e2e/support/saga-system.js';
 
 const ORDERS = Number(process.env.SCALE_OUT_ORDERS ?? 300);
 const CONCURRENCY = 20;
+const SAGA_TIMEOUT_MS = 60_000;
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /**
@@ -28,7 +29,7 @@ describe('scale-out: two instances of every service on PostgreSQL and three brok
     system = await SagaSystem.start({
       backend: 'postgres',
       instances: 2,
-      env: { INITIAL_STOCK: 'prod-1:1000000,prod-2:1000000,prod-3:1000000', SAGA_TIMEOUT_MS: '180000' },
+      env: { INITIAL_STOCK: 'prod-1:1000000,prod-2:1000000,prod-3:1000000', SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) },
     });
   }, 180_000);
   afterAll(() => system?.stop());
@@ -94,11 +95,12 @@ describe('scale-out: two instances of every service on PostgreSQL and three brok
     const broker = await killLeaderOfMostOrderPartitions(system);
     await inBatches(ORDERS / 2, CONCURRENCY, (n) => post(ORDERS / 2 + n));
 
+    // The saga timeout bounds this wait: an order that the services could not finish is cancelled by then.
     for (const orderId of accepted) {
       await eventually(
         () => getOrder(system, orderId),
         (order) => order?.status !== 'pending',
-        180_000,
+        SAGA_TIMEOUT_MS + 60_000,
         `order ${orderId} to finish`,
       );
     }
@@ -117,7 +119,7 @@ describe('scale-out: two instances of every service on PostgreSQL and three brok
     );
     expect(accepted).toHaveLength(ORDERS);
     expect(duplicated).toBe(0);
-  });
+  }, 600_000);
 });
 
 /**
