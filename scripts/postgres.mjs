@@ -52,13 +52,17 @@ export async function ensurePostgres({ log = console.log, required = true, insta
     '-D',
     DATA_DIR,
     '-o',
-    `-p ${PORT} -k ${DATA_DIR} -c listen_addresses=127.0.0.1 -c max_connections=300`,
+    `-p ${PORT} -k ${DATA_DIR} -c listen_addresses=127.0.0.1 -c max_connections=300 -c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3`,
     '-l',
     path.join(DATA_DIR, 'server.log'),
     '-w',
     'start',
   ]);
-  while (!(await answers(LOCAL_POSTGRES_URL))) await sleep(100);
+  while (!(await answers(LOCAL_POSTGRES_URL))) {
+    if (Date.now() - startedAt > 60_000)
+      throw new Error(`PostgreSQL started but does not answer; see ${path.join(DATA_DIR, 'server.log')}`);
+    await sleep(100);
+  }
   log(`PostgreSQL is up after ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
   return { url: LOCAL_POSTGRES_URL, startedHere: true };
 }

@@ -9,6 +9,9 @@ const POSTGRES_TRANSIENT_CLASSES = ['08', '40', '53', '57', '58'];
 /** Node's socket errors on the way to the server. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
+const POSTGRES_CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i;
+
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -20,10 +23,8 @@ export function isTransientDatabaseError(error: unknown): boolean {
   if (code?.startsWith('SQLITE_')) return !code.startsWith('SQLITE_CONSTRAINT');
   if (code && NETWORK_CODES.has(code)) return true;
   if (code && /^[0-9A-Z]{5}$/.test(code)) return POSTGRES_TRANSIENT_CLASSES.includes(code.slice(0, 2)) || code === '55P03';
-  // node-postgres reports a connection lost mid-query without a code.
-  return (
-    error instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message)
-  );
+  // node-postgres reports a connection lost mid-query, and a pool with no free connection in time, without a code.
+  return error instanceof Error && POSTGRES_CONNECTION_MESSAGES.test(error.message);
 }
 
 /**

@@ -8,6 +8,7 @@ export type Dialect = 'sqlite' | 'postgres';
 /** How often a transaction that lost a conflict to another instance is run again. */
 const CONFLICT_ATTEMPTS = 10;
 const CONFLICT_BACKOFF_MS = 5;
+const CONFLICT_BACKOFF_MAX_MS = 200;
 
 /**
  * A service's own database, SQLite or PostgreSQL, behind one Kysely API.
@@ -46,7 +47,7 @@ export class Database<DB = unknown> {
         return await transaction.execute((tx) => this.current.run(tx, work));
       } catch (error) {
         if (attempt >= CONFLICT_ATTEMPTS || !isRetryableConflict(error)) throw error;
-        await sleep(CONFLICT_BACKOFF_MS * attempt * Math.random());
+        await sleep(Math.min(CONFLICT_BACKOFF_MAX_MS, CONFLICT_BACKOFF_MS * 2 ** attempt) * Math.random());
       }
     }
   }

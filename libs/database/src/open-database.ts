@@ -79,11 +79,16 @@ async function connectPostgres<DB>(url: string, poolSize: number): Promise<Kysel
     max: poolSize,
     types,
     connectionTimeoutMillis: 5_000,
+    // A server that vanished (a host crash, a partition) is noticed in seconds, and its advisory locks with it.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5_000,
     // A lock held elsewhere for long is a failure to retry (as SQLite's busy_timeout), not a wait that stalls the consumer.
     options: `-c lock_timeout=${LOCK_TIMEOUT_MS}`,
   });
-  // An idle connection that the server drops must not crash the process: the next query reconnects.
+  // A connection that the server drops must not crash the process, idle (the pool's event) or checked
+  // out between two queries (its own event, e.g. the one holding an advisory lock): the next query reconnects.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     client.release();

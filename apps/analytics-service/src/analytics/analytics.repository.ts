@@ -86,7 +86,12 @@ export class AnalyticsRepository {
     });
   }
 
-  async load(partition: number): Promise<SavedPartition | null> {
+  /** A partition's snapshot, read in one transaction: its state and its offsets always come from the same save. */
+  load(partition: number): Promise<SavedPartition | null> {
+    return this.database.transaction(() => this.read(partition));
+  }
+
+  private async read(partition: number): Promise<SavedPartition | null> {
     const row = await this.db.selectFrom('partition_snapshots').select('state').where('partition', '=', partition).executeTakeFirst();
     if (!row) return null;
     const tracks = await this.db.selectFrom('order_tracks').select(['order_id', 'track']).where('partition', '=', partition).execute();

@@ -52,6 +52,8 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   /** The partitions this instance does not own, as their owners last saved them. */
   private others: PartitionSnapshot[] = [];
   private ends = new Map<string, { low: number; high: number }>();
+  /** The group's committed offsets: where the consumer starts on a partition this instance has not loaded. */
+  private committed = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private saving: Promise<void> | null = null;
   private catchingUp = true;
@@ -165,6 +167,8 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
 
   private async saveDirtyPartitions(): Promise<void> {
     for (const partition of [...this.owned.values()].filter(({ dirty }) => dirty)) {
+      // Given to another instance meanwhile: its new owner saves it from now on, never this one.
+      if (this.owned.get(partition.number) !== partition) continue;
       // Taken at one instant: events applied while the save is in flight go into the next snapshot.
       const offsets = [...partition.next.values()];
       const aggregate = partition.aggregator.snapshot();
@@ -219,9 +223,9 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       this.logger.warn(`partition ${number}: the snapshot covers offsets beyond the end of the topics (recreated?): rebuilding it`);
       await this.repository.clear(number);
     }
+    this.owned.set(number, partition);
     // Topics of this partition with unread events hold its watermark back from the start, as in checkLag.
     partition.aggregator.expectPartitions(this.unread().get(number)?.keys ?? []);
-    this.owned.set(number, partition);
     return partition;
   }
 
@@ -249,6 +253,10 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     for (const number of this.owned.keys()) {
       if (!this.assigned.has(number)) this.owned.delete(number);
     }
+    // Loaded now rather than on their first message: a quiet partition is then live (and caught up) too.
+    for (const number of this.assigned) {
+      this.partition(number).catch((error: Error) => this.logger.warn(`loading partition ${number} failed: ${error.message}`));
+    }
     this.changes.next();
   }
 
@@ -268,6 +276,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   private async checkLag(): Promise<void> {
     try {
       this.ends = await this.groupAdmin.endOffsets(this.topics.events());
+      this.committed = await this.groupAdmin.committedOffsets(this.kafka.groupId, this.topics.events());
       const pending = this.unread();
       for (const [number, partition] of this.owned) partition.aggregator.expectPartitions(pending.get(number)?.keys ?? []);
       const lag = [...pending.values()].reduce((total, { events }) => total + events, 0);
@@ -290,7 +299,8 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     for (const [key, { low, high }] of this.ends) {
       const number = Number(key.slice(key.lastIndexOf(':') + 1));
       if (this.assigned && !this.assigned.has(number)) continue;
-      const unread = Math.max(0, high - Math.max(low, this.owned.get(number)?.next.get(key)?.next ?? 0));
+      const position = this.owned.get(number)?.next.get(key)?.next ?? this.committed.get(key) ?? 0;
+      const unread = Math.max(0, high - Math.max(low, position));
       if (unread === 0) continue;
       const entry = pending.get(number) ?? { keys: [], events: 0 };
       entry.keys.push(key);
