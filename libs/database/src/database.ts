@@ -38,6 +38,12 @@ export class Database<DB = unknown> {
     return this.current.getStore() ?? this.kysely;
   }
 
+  /**
+   * Runs `work` in one transaction (joining the one in progress, if any). `work` may be
+   * run more than once, so it must only read and write the database. Nothing it starts
+   * may outlive it (a timer, a promise left running): that would still see this
+   * transaction as its context after it ended.
+   */
   async transaction<R>(work: () => Promise<R>): Promise<R> {
     if (this.current.getStore()) return work();
     for (let attempt = 1; ; attempt++) {
