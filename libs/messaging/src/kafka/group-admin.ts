@@ -45,6 +45,16 @@ export class GroupAdmin {
     return committed;
   }
 
+  /**
+   * Whether the group has consumed (and committed) every message that was on the
+   * topics when this was asked: nothing that reached Kafka before now is still unread.
+   */
+  async caughtUp(groupId: string, topics: string[]): Promise<boolean> {
+    const ends = await this.endOffsets(topics);
+    const committed = await this.committedOffsets(groupId, topics);
+    return [...ends].every(([key, { low, high }]) => high <= low || (committed.get(key) ?? -1) >= high);
+  }
+
   /** The next offset to be written on each partition of the topics: `topic:partition` → offset. */
   async endOffsets(topics: string[]): Promise<Map<string, { low: number; high: number }>> {
     await this.connect();
