@@ -46,13 +46,19 @@ export class GroupAdmin {
   }
 
   /**
-   * Whether the group has consumed (and committed) every message that was on the
-   * topics when this was asked: nothing that reached Kafka before now is still unread.
+   * Whether the group consumed (and committed) every message that was on the topics
+   * when this was asked, within `waitMs`: nothing that reached Kafka before now is
+   * still unread. (Under load new messages keep coming; only those already there count.)
    */
-  async caughtUp(groupId: string, topics: string[]): Promise<boolean> {
+  async caughtUp(groupId: string, topics: string[], waitMs = 2_000): Promise<boolean> {
     const ends = await this.endOffsets(topics);
-    const committed = await this.committedOffsets(groupId, topics);
-    return [...ends].every(([key, { low, high }]) => high <= low || (committed.get(key) ?? -1) >= high);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const committed = await this.committedOffsets(groupId, topics);
+      if ([...ends].every(([key, { low, high }]) => high <= low || (committed.get(key) ?? -1) >= high)) return true;
+      if (Date.now() > deadline) return false;
+      await sleep(100);
+    }
   }
 
   /** The next offset to be written on each partition of the topics: `topic:partition` → offset. */
