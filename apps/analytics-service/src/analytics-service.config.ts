@@ -25,6 +25,11 @@ export class AnalyticsServiceConfig extends ServiceConfig {
   @Min(60_000)
   ORDER_TRACKING_TTL_MS: number = 3_600_000;
 
+  /** An event time more than this ahead of when it is read counts as read then (`futureEventsClamped`). */
+  @IsInt()
+  @Min(0)
+  MAX_CLOCK_SKEW_MS: number = 60_000;
+
   /** Upper bound of the orders tracked at once: the memory bound of the join/de-duplication state. */
   @IsInt()
   @Min(100)

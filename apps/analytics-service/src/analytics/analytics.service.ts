@@ -74,6 +74,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       orderTtlMs: config.ORDER_TRACKING_TTL_MS,
       // MAX_TRACKED_ORDERS bounds the whole stream: each partition gets its share.
       maxTrackedOrders: Math.ceil(config.MAX_TRACKED_ORDERS / TOPIC_PARTITIONS),
+      maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
     };
     this.groupAdmin = new GroupAdmin(config.KAFKA_BROKERS);
     this.kafka.onAssignment((assignment) => this.assign(assignment));
@@ -106,7 +107,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   async react(event: SagaEvent, position: MessagePosition): Promise<void> {
     const partition = await this.partition(position.partition);
     if (!this.admit(partition, position)) return;
-    partition.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition));
+    partition.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition), Date.now());
     this.changes.next();
   }
 

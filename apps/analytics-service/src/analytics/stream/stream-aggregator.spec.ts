@@ -2,7 +2,7 @@ import { createEvent, type EventType, type PayloadOf, type SagaEvent } from '#co
 import { ITEMS } from '#contracts/testing';
 import { mergeSnapshots, StreamAggregator, type StreamSettings } from './stream-aggregator.js';
 
-const SETTINGS: StreamSettings = { graceMs: 5_000, orderTtlMs: 3_600_000, maxTrackedOrders: 1_000 };
+const SETTINGS: StreamSettings = { graceMs: 5_000, orderTtlMs: 3_600_000, maxTrackedOrders: 1_000, maxClockSkewMs: 60_000 };
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
 /** An event of order `n` that happened `atMs` after T0. */
@@ -186,5 +186,20 @@ describe('StreamAggregator', () => {
     const { trackedOrders: _tracked, ...figures } = merged.report(T0 + 63_000, false);
     const { trackedOrders: _all, ...expected } = whole.report(T0 + 63_000, false);
     expect(figures).toEqual(expected);
+  });
+
+  it('takes an event time far in the future as the time it was read, counts it, and forgets no tracked order', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.apply(created(1, 1_000), null, 'p0', T0 + 1_000);
+    const wrongClock = event(2, 'OrderCreated', 365 * 24 * 3_600_000, { userId: 'u', items: ITEMS, totalCents: 6000 });
+
+    stream.apply(wrongClock, null, 'p0', T0 + 2_000);
+    stream.expire(null);
+
+    const report = stream.report(T0 + 2_000, false);
+    expect(report.futureEventsClamped).toBe(1);
+    expect(report.trackedOrders).toBe(2);
+    expect(report.ordersPerMinute.at(-1)).toBe(2);
+    expect(stream.apply(created(1, 1_000), null, 'p0', T0 + 3_000)).toBe(false); // still recognised as a duplicate
   });
 });

@@ -32,6 +32,8 @@ export interface StreamSettings {
   readonly orderTtlMs: number;
   /** At most this many orders are tracked at once. */
   readonly maxTrackedOrders: number;
+  /** An event time further than this ahead of the time the event is read is taken as the read time (a wrong clock). */
+  readonly maxClockSkewMs: number;
 }
 
 export interface WindowFigures {
@@ -68,6 +70,8 @@ export interface StreamFigures {
   readonly hourlyTotals: WindowReport[];
   readonly sagaDurationMs: DurationSummary;
   readonly lateEventsDropped: number;
+  /** Events whose time was too far in the future (beyond maxClockSkewMs), counted at the time they were read. */
+  readonly futureEventsClamped: number;
   readonly gracePeriodMs: number;
   readonly eventsProcessed: number;
   readonly trackedOrders: number;
@@ -90,6 +94,8 @@ export interface AggregateSnapshot {
   partitionTimes: Array<[string, number]>;
   closedUpTo: number;
   lateEventsDropped: number;
+  /** Absent in snapshots saved before it existed. */
+  futureEventsClamped?: number;
   eventsProcessed: number;
 }
 
@@ -128,6 +134,7 @@ export class StreamAggregator {
   /** The latest time windows have been closed at: it only moves forward. */
   private closedUpTo = 0;
   private lateEventsDropped = 0;
+  private futureEventsClamped = 0;
   private eventsProcessed = 0;
 
   constructor(private readonly settings: StreamSettings) {
@@ -139,17 +146,23 @@ export class StreamAggregator {
    * Folds one event in. `wallClock` is the current time when the stream is caught
    * up (windows then close on wall-clock time too), or null while replaying a
    * backlog, when only event time may close a window.
-   * `source` names the partition the event came from.
+   * `source` names the partition the event came from. `readAt`, when given, is when the
+   * event was read: an event time beyond it by more than maxClockSkewMs (a producer
+   * with a wrong clock, a crafted message) is taken as `readAt`, so that it cannot move
+   * stream time forward and make every tracked order look forgotten.
    * Returns false for a copy of an event the order already had.
    */
-  apply(event: SagaEvent, wallClock: number | null, source = 'default'): boolean {
-    const at = Date.parse(event.occurredAt);
+  apply(event: SagaEvent, wallClock: number | null, source = 'default', readAt?: number): boolean {
+    let at = Date.parse(event.occurredAt);
+    const clamped = readAt !== undefined && at > readAt + this.settings.maxClockSkewMs;
+    if (clamped) at = readAt;
     const track = this.track(event.correlationId, at);
     const bit = EVENT_BITS[event.type];
     if (track.seen & bit) return false;
     track.seen |= bit;
     this.changedOrders.add(event.correlationId);
 
+    if (clamped) this.futureEventsClamped++;
     for (const [name, delta] of countersFor(event)) this.counters[name] = (this.counters[name] ?? 0) + delta;
     // A partition's first event sets its time before the check: nothing is known to be later on it yet.
     this.partitionTimes.set(source, Math.max(this.partitionTimes.get(source) ?? at, at));
@@ -207,6 +220,7 @@ export class StreamAggregator {
       })),
       sagaDurationMs: this.durations.summary(),
       lateEventsDropped: this.lateEventsDropped,
+      futureEventsClamped: this.futureEventsClamped,
       gracePeriodMs: this.settings.graceMs,
       eventsProcessed: this.eventsProcessed,
       trackedOrders: this.orders.size,
@@ -224,6 +238,7 @@ export class StreamAggregator {
       partitionTimes: [...this.partitionTimes].filter(([, time]) => Number.isFinite(time)),
       closedUpTo: this.closedUpTo,
       lateEventsDropped: this.lateEventsDropped,
+      futureEventsClamped: this.futureEventsClamped,
       eventsProcessed: this.eventsProcessed,
     };
   }
@@ -257,6 +272,7 @@ export class StreamAggregator {
     for (const [source, time] of snapshot.partitionTimes) this.partitionTimes.set(source, time);
     this.closedUpTo = snapshot.closedUpTo;
     this.lateEventsDropped = snapshot.lateEventsDropped;
+    this.futureEventsClamped = snapshot.futureEventsClamped ?? 0;
     this.eventsProcessed = snapshot.eventsProcessed;
     this.orders.clear();
     for (const [id, track] of [...orders].sort((a, b) => a[1].lastEventAt - b[1].lastEventAt)) this.orders.set(id, track);
@@ -360,6 +376,7 @@ export function mergeSnapshots(snapshots: readonly AggregateSnapshot[]): Aggrega
     partitionTimes: snapshots.flatMap((snapshot) => snapshot.partitionTimes),
     closedUpTo: snapshots.length === 0 ? 0 : Math.min(...snapshots.map((snapshot) => snapshot.closedUpTo)),
     lateEventsDropped: snapshots.reduce((total, snapshot) => total + snapshot.lateEventsDropped, 0),
+    futureEventsClamped: snapshots.reduce((total, snapshot) => total + (snapshot.futureEventsClamped ?? 0), 0),
     eventsProcessed: snapshots.reduce((total, snapshot) => total + snapshot.eventsProcessed, 0),
   };
 }
