@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { Topics, type SagaEvent } from '#contracts';
 import { GroupAdmin, KafkaRuntime, partitionKey, TOPIC_PARTITIONS, type EventReactor, type MessagePosition } from '#messaging';
 import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { totalsReport, type TotalsReport } from './analytics.domain.js';
-import { AnalyticsRepository, type PartitionOffset, type PartitionSnapshot } from './analytics.repository.js';
+import { AnalyticsRepository, type PartitionOffset, type PartitionSnapshot, type SavedPartition } from './analytics.repository.js';
 import { mergeSnapshots, StreamAggregator, type StreamFigures, type StreamSettings } from './stream/stream-aggregator.js';
 
 export type AnalyticsReport = TotalsReport &
@@ -19,6 +20,8 @@ export type AnalyticsReport = TotalsReport &
   };
 
 const LAG_CHECK_MS = 1_000;
+/** How long a partition taken over waits for its previous owner's last save to show. */
+const SNAPSHOT_CATCH_UP_MS = 5_000;
 
 /** The state of one partition number (partition N of every topic) that this instance aggregates. */
 interface OwnedPartition {
@@ -215,7 +218,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       next: new Map(),
       dirty: false,
     };
-    const saved = await this.repository.load(number);
+    const saved = await this.latestSnapshot(number);
     if (saved && (await this.coversOnlyWhatExists(saved.offsets))) {
       partition.aggregator.restore(saved.aggregate, saved.orders);
       for (const offset of saved.offsets) partition.next.set(partitionKey(offset.topic, offset.partition), offset);
@@ -228,6 +231,32 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     // Topics of this partition with unread events hold its watermark back from the start, as in checkLag.
     partition.aggregator.expectPartitions(this.unread().get(number)?.keys ?? []);
     return partition;
+  }
+
+  /**
+   * The partition's snapshot, as new as the group's committed offsets. A previous owner
+   * saves its snapshot, then commits the offsets it covers; one that was saving while
+   * the partition moved here may commit after this instance has read the older
+   * snapshot, and Kafka would then resume past what that snapshot covers. So the
+   * snapshot is read until it covers every committed offset of the partition (a few
+   * seconds at most: the commit follows the save).
+   */
+  private async latestSnapshot(number: number): Promise<SavedPartition | null> {
+    const deadline = Date.now() + SNAPSHOT_CATCH_UP_MS;
+    for (;;) {
+      const saved = await this.repository.load(number);
+      const committed = await this.groupAdmin.committedOffsets(this.kafka.groupId, this.topics.events());
+      const covered = new Map(saved?.offsets.map(({ topic, partition, next }) => [partitionKey(topic, partition), next]));
+      const behind = [...committed].filter(([key, offset]) => key.endsWith(`:${number}`) && offset > (covered.get(key) ?? 0));
+      if (behind.length === 0) return saved;
+      if (Date.now() > deadline) {
+        this.logger.warn(
+          `partition ${number}: the snapshot covers less than the group committed (${behind.map(([key]) => key).join(', ')})`,
+        );
+        return saved;
+      }
+      await sleep(100);
+    }
   }
 
   /** False when the topics were recreated under a kept database: the snapshot then describes events that are gone. */
