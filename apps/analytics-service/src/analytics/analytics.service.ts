@@ -186,7 +186,8 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
         partition.dirty = true;
         throw error;
       }
-      await this.commit(offsets);
+      // A partition lost while saving is not committed: its new owner reads from what it finds saved.
+      if (this.owned.get(partition.number) === partition) await this.commit(offsets);
     }
   }
 
