@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { Topics, type SagaEvent } from '#contracts';
-import { GroupAdmin, KafkaRuntime, partitionKey, TOPIC_PARTITIONS, type EventReactor, type MessagePosition } from '#messaging';
+import { GroupAdmin, KafkaRuntime, partitionKey, partitionOf, TOPIC_PARTITIONS, type EventReactor, type MessagePosition } from '#messaging';
 import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { totalsReport, type TotalsReport } from './analytics.domain.js';
 import { AnalyticsRepository, type PartitionOffset, type PartitionSnapshot, type SavedPartition } from './analytics.repository.js';
@@ -248,7 +248,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       const saved = await this.repository.load(number);
       const committed = await this.groupAdmin.committedOffsets(this.kafka.groupId, this.topics.events());
       const covered = new Map(saved?.offsets.map(({ topic, partition, next }) => [partitionKey(topic, partition), next]));
-      const behind = [...committed].filter(([key, offset]) => key.endsWith(`:${number}`) && offset > (covered.get(key) ?? 0));
+      const behind = [...committed].filter(([key, offset]) => partitionOf(key) === number && offset > (covered.get(key) ?? 0));
       if (behind.length === 0) return saved;
       if (Date.now() > deadline) {
         this.logger.warn(
@@ -328,7 +328,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   private unread(): Map<number, { keys: string[]; events: number }> {
     const pending = new Map<number, { keys: string[]; events: number }>();
     for (const [key, { low, high }] of this.ends) {
-      const number = Number(key.slice(key.lastIndexOf(':') + 1));
+      const number = partitionOf(key);
       if (this.assigned && !this.assigned.has(number)) continue;
       const position = this.owned.get(number)?.next.get(key)?.next ?? this.committed.get(key) ?? 0;
       const unread = Math.max(0, high - Math.max(low, position));

@@ -87,3 +87,8 @@ export class GroupAdmin {
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
 }
+
+/** The partition number of a `partitionKey`. */
+export function partitionOf(key: string): number {
+  return Number(key.slice(key.lastIndexOf(':') + 1));
+}
