@@ -7,12 +7,18 @@
 //                                               (topics: replication factor 3, min.insync.replicas 2)
 //   node scripts/kafka.mjs stop                 stop what this script started (one node or the cluster)
 //   node scripts/kafka.mjs status               say whether Kafka answers, and with how many brokers
+//   node scripts/kafka.mjs start --sasl         a separate broker with a SASL_SSL listener (SCRAM-SHA-512) on
+//                                               127.0.0.1:9192, its CA in .data/kafka-sasl/tls; prints the
+//                                               KAFKA_* variables that connect the services to it
+//   node scripts/kafka.mjs stop --sasl          stop that broker (the plain one keeps running)
 //
-// If KAFKA_BROKERS is set, that broker is used and nothing is started.
-// Other scripts: `import { ensureBroker, stopBroker } from './kafka.mjs'`.
+// If KAFKA_BROKERS is set, that broker is used and nothing is started (not for --sasl); it is
+// reached with KAFKA_SSL_CA and KAFKA_SASL_* when they are set, as the services reach it.
+// Other scripts: `import { ensureBroker, stopBroker } from './kafka.mjs'`, and
+// `startSecureBroker` / `stopSecureBroker` for the SASL_SSL one.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,19 +47,24 @@ const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 function nodesOf(count) {
   return Array.from({ length: count }, (_, index) => {
     const dir = count === 1 ? path.join(ROOT, '.data', 'kafka') : path.join(ROOT, '.data', 'kafka-cluster', `node-${index + 1}`);
-    return {
-      id: index + 1,
-      dir,
-      port: 9092 + 2 * index,
-      controllerPort: 9093 + 2 * index,
-      logDirs: path.join(dir, 'data'), // Kafka's "log.dirs": the topic data itself
-      serverProperties: path.join(dir, 'server.properties'),
-      log4jProperties: path.join(dir, 'log4j2.properties'),
-      brokerLog: path.join(dir, 'broker.log'),
-      brokerOut: path.join(dir, 'broker.out'),
-      pidFile: path.join(dir, 'broker.pid'),
-    };
+    return nodeIn(dir, index + 1, 9092 + 2 * index);
   });
+}
+
+/** A node keeping its files in `dir`, listening for clients on `port` and for its controller quorum on the next one. */
+function nodeIn(dir, id, port) {
+  return {
+    id,
+    dir,
+    port,
+    controllerPort: port + 1,
+    logDirs: path.join(dir, 'data'), // Kafka's "log.dirs": the topic data itself
+    serverProperties: path.join(dir, 'server.properties'),
+    log4jProperties: path.join(dir, 'log4j2.properties'),
+    brokerLog: path.join(dir, 'broker.log'),
+    brokerOut: path.join(dir, 'broker.out'),
+    pidFile: path.join(dir, 'broker.pid'),
+  };
 }
 
 const bootstrapOf = (nodes) => nodes.map((node) => `127.0.0.1:${node.port}`).join(',');
@@ -68,11 +79,13 @@ const allKnownNodes = () => [...nodesOf(1), ...nodesOf(3)];
  */
 export async function ensureBroker({ log = console.log, count = 1 } = {}) {
   const external = process.env.KAFKA_BROKERS?.trim();
+  // An external broker may want TLS and SASL (say, `start --sasl`'s): connect as the services will.
+  const security = external ? securityFromEnv() : {};
   const nodes = nodesOf(count);
   let result;
   if (external) {
     log(`Using KAFKA_BROKERS=${external}; not starting a local broker.`);
-    await waitForExternal(external);
+    await waitForExternal(external, security);
     result = { brokers: external, startedHere: false };
   } else if (await brokerAnswers(bootstrapOf(nodes))) {
     result = await joinRunning(nodes, log);
@@ -81,8 +94,8 @@ export async function ensureBroker({ log = console.log, count = 1 } = {}) {
     // formatting storage and launching brokers.
     result = await withStartLock(() => startOrJoinLocal(nodes, log));
   }
-  await createTopics(result.brokers, log);
-  await warmUpGroupCoordinator(result.brokers);
+  await createTopics(result.brokers, log, security);
+  await warmUpGroupCoordinator(result.brokers, security);
   return result;
 }
 
@@ -122,6 +135,150 @@ export async function stopNode(node, log = () => {}, { kill = false } = {}) {
 /** The nodes of the local cluster of `count`, for tests that stop one (see stopNode). */
 export function localNodes(count) {
   return nodesOf(count);
+}
+
+// ------------------------------------------------------ the SASL_SSL broker
+
+/**
+ * A second, separate single-node broker set up the way one deploys Kafka: clients
+ * connect over TLS (a broker certificate signed by a local CA) and authenticate with
+ * SCRAM-SHA-512. It has its own data (.data/kafka-sasl) and ports (clients 9192,
+ * controller 9193 on localhost), so the plain broker on 9092 is never touched.
+ */
+const SECURE_DIR = path.join(ROOT, '.data', 'kafka-sasl');
+const SECURE_PORT = 9192;
+const TLS_DIR = path.join(SECURE_DIR, 'tls');
+/** The CA certificate clients trust: KAFKA_SSL_CA. */
+const CA_FILE = path.join(TLS_DIR, 'ca.pem');
+/** The broker's private key and certificate chain: Kafka reads PEM keystores itself. */
+const BROKER_KEYSTORE = path.join(TLS_DIR, 'broker-keystore.pem');
+const SCRAM = 'SCRAM-SHA-512';
+/** Local development credentials: the services' user, and the broker's own on its inter-broker listener. */
+export const SECURE_USER = Object.freeze({ username: 'saga', password: 'saga-local-secret' });
+const BROKER_USER = { username: 'broker', password: 'broker-local-secret' };
+
+const secureNode = () => nodeIn(SECURE_DIR, 1, SECURE_PORT);
+
+/**
+ * Makes sure the SASL_SSL broker answers (starting it, with certificates and users,
+ * if needed) and, unless `topics` is false, every saga topic exists on it (unprefixed:
+ * a service creates its own at start anyway). Resolves to its connection settings,
+ * `env` (the KAFKA_* variables that connect a service to it) and whether this call started it.
+ */
+export async function startSecureBroker({ log = console.log, topics = true } = {}) {
+  const node = secureNode();
+  return withStartLock(
+    async () => {
+      ensureCertificates(log);
+      const security = { ssl: { ca: fs.readFileSync(CA_FILE, 'utf8') }, sasl: { mechanism: SCRAM.toLowerCase(), ...SECURE_USER } };
+      const brokers = bootstrapOf([node]);
+      const running = await brokerAnswers(brokers, security);
+      if (running) log(`Kafka (SASL_SSL) is already running at ${brokers}.`);
+      else await launchSecure(node, security, log);
+      if (topics) await createTopics(brokers, log, security);
+      await warmUpGroupCoordinator(brokers, security);
+      const env = {
+        KAFKA_BROKERS: brokers,
+        KAFKA_SSL_CA: CA_FILE,
+        KAFKA_SASL_MECHANISM: security.sasl.mechanism,
+        KAFKA_SASL_USERNAME: SECURE_USER.username,
+        KAFKA_SASL_PASSWORD: SECURE_USER.password,
+      };
+      return { brokers, ...security, caFile: CA_FILE, env, startedHere: !running };
+    },
+    path.join(SECURE_DIR, 'start.lock'),
+  );
+}
+
+/** Stops the SASL_SSL broker if this script started it. Resolves to true if it was running. */
+export async function stopSecureBroker({ log = console.log } = {}) {
+  const node = secureNode();
+  const pid = readPid(node.pidFile);
+  if (!pid || !isOurBroker(pid, node)) {
+    log('No SASL_SSL broker started by this script is running.');
+    return false;
+  }
+  log(`Stopping Kafka (SASL_SSL, pid ${pid})...`);
+  await stopNode(node, log);
+  log('Kafka (SASL_SSL) stopped.');
+  return true;
+}
+
+async function launchSecure(node, security, log) {
+  const version = kafkaVersion();
+  const libs = fetchJars(version, log);
+  requireJava();
+  writeConfig(node, [node], saslSslListeners(node));
+  const users = [SECURE_USER, BROKER_USER].flatMap(({ username, password }) => [
+    '--add-scram',
+    `${SCRAM}=[name=${username},password=${password}]`,
+  ]);
+  formatStorageOnce(libs, [node], log, users);
+  const startedAt = Date.now();
+  const pid = readPid(node.pidFile);
+  if (pid && isOurBroker(pid, node)) {
+    log('Kafka (SASL_SSL) is still starting; waiting for it...');
+  } else {
+    log(`Starting Kafka ${version} with SASL_SSL (${SCRAM}) at ${bootstrapOf([node])} (data in ${path.relative(ROOT, node.dir)})...`);
+    launchBroker(libs, node);
+  }
+  await waitUntilUp([node], startedAt, security);
+  log(`Kafka ${version} (SASL_SSL) is up at ${bootstrapOf([node])} after ${seconds(Date.now() - startedAt)}.`);
+}
+
+/** Clients and the broker itself (inter-broker) on SASL_SSL; the controller quorum stays plaintext on localhost. */
+function saslSslListeners(node) {
+  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${BROKER_USER.username}" password="${BROKER_USER.password}";`;
+  return {
+    listeners: `SASL_SSL://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    'advertised.listeners': `SASL_SSL://127.0.0.1:${node.port}`,
+    'inter.broker.listener.name': 'SASL_SSL',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+    'sasl.enabled.mechanisms': SCRAM,
+    'sasl.mechanism.inter.broker.protocol': SCRAM,
+    [`listener.name.sasl_ssl.${SCRAM.toLowerCase()}.sasl.jaas.config`]: jaas,
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': BROKER_KEYSTORE,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': CA_FILE,
+  };
+}
+
+/** A local CA and a broker certificate for 127.0.0.1 and localhost, made with openssl whenever one is missing. */
+function ensureCertificates(log) {
+  if (fs.existsSync(CA_FILE) && fs.existsSync(BROKER_KEYSTORE)) return;
+  log(`Generating a CA and the broker's certificate in ${path.relative(ROOT, TLS_DIR)}...`);
+  fs.rmSync(TLS_DIR, { recursive: true, force: true });
+  fs.mkdirSync(TLS_DIR, { recursive: true });
+  const file = (name) => path.join(TLS_DIR, name);
+  fs.writeFileSync(file('broker.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
+  // -nodes: unencrypted keys (PKCS#8), which Kafka's PEM keystore reads without a key password.
+  openssl(
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=saga local Kafka CA'].concat(
+      ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+      ['-keyout', file('ca.key'), '-out', CA_FILE],
+    ),
+  );
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', file('broker.key'), '-out', file('broker.csr')]);
+  openssl(
+    ['x509', '-req', '-in', file('broker.csr'), '-CA', CA_FILE, '-CAkey', file('ca.key'), '-days', '825'].concat([
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-extfile',
+      file('broker.ext'),
+      '-out',
+      file('broker.crt'),
+    ]),
+  );
+  // Written last: its presence means the set is complete.
+  fs.writeFileSync(BROKER_KEYSTORE, [file('broker.key'), file('broker.crt'), CA_FILE].map((pem) => fs.readFileSync(pem, 'utf8')).join(''));
+}
+
+function openssl(args) {
+  const result = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (result.error?.code === 'ENOENT')
+    throw new Error("openssl is not installed; it is needed to make the SASL_SSL broker's certificates.");
+  if (result.status !== 0) throw new Error(`openssl ${args[0]} failed (exit ${result.status}):\n${result.stderr}`);
 }
 
 // ------------------------------------------------------------- local brokers
@@ -209,8 +366,8 @@ function requireJava() {
   if (java.error?.code === 'ENOENT') throw new Error('Java (17+) is not installed; the Kafka broker needs it.');
 }
 
-/** Rewritten on every start so the files always match this script. */
-function writeConfig(node, nodes) {
+/** Rewritten on every start so the files always match this script; `overrides` replace or add broker settings. */
+function writeConfig(node, nodes, overrides = {}) {
   fs.mkdirSync(node.logDirs, { recursive: true });
   const cluster = nodes.length;
   // Internal topics cannot have more replicas than brokers; on a cluster, two in sync are required.
@@ -242,6 +399,7 @@ function writeConfig(node, nodes) {
     'group.initial.rebalance.delay.ms': 0,
     // Topics are created up front with the right partition count, never by accident.
     'auto.create.topics.enable': false,
+    ...overrides,
   };
   const log4j = {
     status: 'error',
@@ -264,7 +422,7 @@ function toProperties(entries, comment) {
 }
 
 /** KRaft storage must be formatted (all nodes with one cluster id) exactly once before the first start. */
-function formatStorageOnce(libs, nodes, log) {
+function formatStorageOnce(libs, nodes, log, formatArgs = []) {
   const unformatted = nodes.filter((node) => !fs.existsSync(path.join(node.logDirs, 'meta.properties')));
   if (unformatted.length === 0) return;
   if (unformatted.length !== nodes.length)
@@ -273,7 +431,7 @@ function formatStorageOnce(libs, nodes, log) {
   const clusterId = storageTool(libs, nodes[0], ['random-uuid']).trim();
   // One node is its own quorum (--standalone); a cluster's static voters are in controller.quorum.voters.
   const mode = nodes.length === 1 ? ['--standalone'] : [];
-  for (const node of nodes) storageTool(libs, node, ['format', ...mode, '-t', clusterId, '-c', node.serverProperties]);
+  for (const node of nodes) storageTool(libs, node, ['format', ...mode, '-t', clusterId, '-c', node.serverProperties, ...formatArgs]);
 }
 
 function storageTool(libs, node, args) {
@@ -317,24 +475,29 @@ export function restartNode(node) {
   );
 }
 
-/** Polls until every node answers; on failure prints the logs, stops them and throws. */
-async function waitUntilUp(nodes, startedAt) {
+/** Polls until every node answers (to a client with `security`); on failure prints the logs, stops them and throws. */
+async function waitUntilUp(nodes, startedAt, security = {}) {
   while (Date.now() - startedAt < STARTUP_TIMEOUT_MS) {
-    if ((await brokerAnswers(bootstrapOf(nodes))) && (await clusterSize(bootstrapOf(nodes))) >= nodes.length) return;
+    if ((await brokerAnswers(bootstrapOf(nodes), security)) && (await clusterSize(bootstrapOf(nodes), security)) >= nodes.length) return;
     const exited = nodes.find((node) => {
       const pid = readPid(node.pidFile);
       return !pid || !isOurBroker(pid, node);
     });
     if (exited) {
       const tails = logTails(nodes);
-      await stopBroker({ log: () => {} });
+      await stopNodes(nodes);
       throw new Error(`Kafka node ${exited.id} exited during startup.\n${tails}`);
     }
     await sleep(500);
   }
   const tails = logTails(nodes);
-  await stopBroker({ log: () => {} }); // don't leave a half-started cluster behind
+  await stopNodes(nodes); // don't leave a half-started cluster behind
   throw new Error(`Kafka did not answer at ${bootstrapOf(nodes)} within ${seconds(STARTUP_TIMEOUT_MS)}.\n${tails}`);
+}
+
+/** Stops these nodes only: never another topology (the SASL broker and the plain one run side by side). */
+async function stopNodes(nodes) {
+  await Promise.all(nodes.map((node) => stopNode(node)));
 }
 
 function logTails(nodes, lines = 40) {
@@ -350,14 +513,33 @@ function logTails(nodes, lines = 40) {
 
 // --------------------------------------------------------- brokers & topics
 
+/**
+ * The kafkajs settings of `security`, which has the shape of libs/messaging's
+ * KafkaConnection without the brokers: `{ ssl?: { ca: pem }, sasl?: { mechanism, username, password } }`.
+ */
+function clientSecurity({ ssl, sasl } = {}) {
+  // A copy of sasl: kafkajs adds its authenticator (bound to the password) to the object it gets.
+  return { ...(ssl && { ssl: { ca: [ssl.ca] } }), ...(sasl && { sasl: { ...sasl } }) };
+}
+
+/** The TLS and SASL settings in the environment (KAFKA_SSL_CA, KAFKA_SASL_*), read as the services read them. */
+function securityFromEnv(env = process.env) {
+  const { KAFKA_SSL_CA: ca, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = env;
+  return {
+    ...(ca && { ssl: { ca: fs.readFileSync(ca, 'utf8') } }),
+    ...(mechanism && { sasl: { mechanism: mechanism.toLowerCase(), username, password } }),
+  };
+}
+
 /** True if a broker at `brokers` answers a metadata request right now. */
-async function brokerAnswers(brokers) {
+async function brokerAnswers(brokers, security = {}) {
   const admin = new Kafka({
     clientId: 'kafka-script',
     brokers: brokers
       .split(',')
       .map((broker) => broker.trim())
       .filter(Boolean),
+    ...clientSecurity(security),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 5_000,
@@ -375,10 +557,11 @@ async function brokerAnswers(brokers) {
 }
 
 /** How many brokers the cluster at `brokers` has. */
-async function clusterSize(brokers) {
+async function clusterSize(brokers, security = {}) {
   const admin = new Kafka({
     clientId: 'kafka-script',
     brokers: brokers.split(','),
+    ...clientSecurity(security),
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
   }).admin();
@@ -397,8 +580,13 @@ async function clusterSize(brokers) {
  * exists every consumer logs "group coordinator is not available" errors. Looking
  * up a group here takes that hit once, quietly.
  */
-async function warmUpGroupCoordinator(brokers) {
-  const admin = new Kafka({ clientId: 'kafka-script', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+async function warmUpGroupCoordinator(brokers, security = {}) {
+  const admin = new Kafka({
+    clientId: 'kafka-script',
+    brokers: brokers.split(','),
+    ...clientSecurity(security),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   try {
     await admin.connect();
     await admin.describeGroups(['kafka-script-warm-up']);
@@ -407,16 +595,16 @@ async function warmUpGroupCoordinator(brokers) {
   }
 }
 
-async function waitForExternal(brokers) {
+async function waitForExternal(brokers, security) {
   const deadline = Date.now() + EXTERNAL_TIMEOUT_MS;
-  while (!(await brokerAnswers(brokers))) {
+  while (!(await brokerAnswers(brokers, security))) {
     if (Date.now() > deadline) throw new Error(`No Kafka broker answers at KAFKA_BROKERS=${brokers}.`);
     await sleep(500);
   }
 }
 
 /** Creates every saga topic up front, with the compiled topic list of libs/contracts. */
-async function createTopics(brokers, log) {
+async function createTopics(brokers, log, security = {}) {
   if (!fs.existsSync(MESSAGING_MODULE)) {
     log(`${path.relative(ROOT, MESSAGING_MODULE)} is missing; building with "npx tsc -p tsconfig.build.json"...`);
     const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
@@ -430,7 +618,7 @@ async function createTopics(brokers, log) {
   await import('reflect-metadata');
   const { Topics } = await import(pathToFileURL(CONTRACTS_MODULE).href);
   const { ensureTopics } = await import(pathToFileURL(MESSAGING_MODULE).href);
-  const created = await ensureTopics(brokers, new Topics(process.env.KAFKA_TOPIC_PREFIX ?? '').all());
+  const created = await ensureTopics({ brokers, ...security }, new Topics(process.env.KAFKA_TOPIC_PREFIX ?? '').all());
   log(created.length > 0 ? `Created topics: ${created.join(', ')}.` : 'All topics already exist.');
 }
 
@@ -482,20 +670,20 @@ async function waitForExit(pid, node, timeoutMs) {
 }
 
 /** Runs `fn` while holding a lock file; a lock left by a dead process is taken over. */
-async function withStartLock(fn) {
-  fs.mkdirSync(path.dirname(LOCK_FILE), { recursive: true });
+async function withStartLock(fn, lockFile = LOCK_FILE) {
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   for (;;) {
     try {
-      fs.writeFileSync(LOCK_FILE, `${process.pid}\n`, { flag: 'wx' });
+      fs.writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
       break;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
-      const owner = readPid(LOCK_FILE);
+      const owner = readPid(lockFile);
       if (!owner || !isAlive(owner)) {
-        fs.rmSync(LOCK_FILE, { force: true });
+        fs.rmSync(lockFile, { force: true });
       } else if (Date.now() > deadline) {
-        throw new Error(`Another start (pid ${owner}) holds ${LOCK_FILE}; giving up waiting.`, { cause: error });
+        throw new Error(`Another start (pid ${owner}) holds ${lockFile}; giving up waiting.`, { cause: error });
       } else {
         await sleep(500);
       }
@@ -504,7 +692,7 @@ async function withStartLock(fn) {
   try {
     return await fn();
   } finally {
-    fs.rmSync(LOCK_FILE, { force: true });
+    fs.rmSync(lockFile, { force: true });
   }
 }
 
@@ -512,13 +700,14 @@ async function withStartLock(fn) {
 
 async function status() {
   const brokers = process.env.KAFKA_BROKERS?.trim() || bootstrapOf(nodesOf(1));
+  const security = process.env.KAFKA_BROKERS?.trim() ? securityFromEnv() : {};
   const ours = allKnownNodes().filter((node) => {
     const pid = readPid(node.pidFile);
     return pid && isOurBroker(pid, node);
   });
   const started = ours.length > 0 ? ` (${ours.length} node(s) started by this script)` : '';
-  if (await brokerAnswers(brokers)) {
-    console.log(`Kafka is running at ${brokers} with ${await clusterSize(brokers)} broker(s)${started}.`);
+  if (await brokerAnswers(brokers, security)) {
+    console.log(`Kafka is running at ${brokers} with ${await clusterSize(brokers, security)} broker(s)${started}.`);
     return 0;
   }
   console.log(started ? `Kafka${started} is running but not answering at ${brokers} yet.` : `Kafka is not running at ${brokers}.`);
@@ -536,15 +725,24 @@ function brokersOption(args) {
 async function main(command, args) {
   switch (command) {
     case 'start':
-      await ensureBroker({ count: brokersOption(args) });
+      if (args.includes('--sasl')) {
+        const { env } = await startSecureBroker();
+        console.log(
+          `Connect the services with:\n${Object.entries(env)
+            .map(([name, value]) => `  export ${name}=${value}`)
+            .join('\n')}`,
+        );
+      } else {
+        await ensureBroker({ count: brokersOption(args) });
+      }
       return 0;
     case 'stop':
-      await stopBroker();
+      await (args.includes('--sasl') ? stopSecureBroker() : stopBroker());
       return 0;
     case 'status':
       return status();
     default:
-      console.error('Usage: node scripts/kafka.mjs <start [--brokers 1|3]|stop|status>');
+      console.error('Usage: node scripts/kafka.mjs <start [--brokers 1|3 | --sasl]|stop [--sasl]|status>');
       return 2;
   }
 }

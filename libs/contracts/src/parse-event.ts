@@ -9,12 +9,13 @@ export class InvalidEventError extends Error {
 }
 
 /**
- * Checks a consumed value (already JSON-parsed, or left a string/Buffer when it was
- * not JSON) against the envelope and the payload schema of the expected types.
+ * Checks a consumed value (the message's bytes as read from Kafka, or an already
+ * parsed object) against the envelope and the payload schema of the expected types.
  * Throws InvalidEventError with every problem found, so the dead letter says it all.
  */
-export function parseEvent<T extends EventType>(raw: unknown, expected: readonly T[]): EventOf<T> {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || Buffer.isBuffer(raw)) {
+export function parseEvent<T extends EventType>(value: unknown, expected: readonly T[]): EventOf<T> {
+  const raw = Buffer.isBuffer(value) || typeof value === 'string' ? jsonOf(value) : value;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InvalidEventError('message value is not a JSON object');
   }
   const envelope = plainToInstance(EnvelopeSchema, raw);
@@ -32,6 +33,14 @@ export function parseEvent<T extends EventType>(raw: unknown, expected: readonly
     throw new InvalidEventError('correlationId must equal payload.orderId');
   }
   return { ...raw, payload } as EventOf<T>;
+}
+
+function jsonOf(bytes: Buffer | string): unknown {
+  try {
+    return JSON.parse(bytes.toString());
+  } catch {
+    throw new InvalidEventError('message value is not a JSON object (not JSON at all)');
+  }
 }
 
 function assertValid(value: object, where: string): void {

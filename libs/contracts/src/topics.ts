@@ -16,6 +16,16 @@ export const EVENT_TOPICS: { readonly [T in EventType]: string } = {
 /** Messages a consumer could not process, with the reason in the headers. */
 export const DEAD_LETTER_TOPIC = 'saga.dead-letter';
 
+/** Headers a dead letter carries besides the original message's own: why, who, and where it was read. */
+export const DeadLetterHeaders = {
+  reason: 'dlq-reason',
+  service: 'dlq-service',
+  topic: 'dlq-topic',
+  partition: 'dlq-partition',
+  offset: 'dlq-offset',
+  at: 'dlq-at',
+} as const;
+
 /**
  * Topic names as one copy of the system uses them. A prefix (the services'
  * `KAFKA_TOPIC_PREFIX`, default empty) namespaces every topic and consumer group,

@@ -1,4 +1,5 @@
 // Plumbing between a service and Kafka: the runtime, the consumer path, the outbox, the inbox, the unit of work.
+export * from './kafka/kafka-connection.js';
 export * from './kafka/kafka-options.js';
 export * from './kafka/co-partitioned-assigner.js';
 export * from './kafka/kafka-runtime.js';

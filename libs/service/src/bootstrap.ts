@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -6,8 +7,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Topics, type EventType } from '#contracts';
 import { openDatabase, redact, type Database } from '#database';
 import { ensureTopics, kafkaMicroserviceOptions, KafkaRuntime, OutboxRelay, TRANSACTIONAL_MESSAGING_TABLES } from '#messaging';
-import { loadConfig, type ServiceConfig } from './config.js';
+import { kafkaConnection, loadConfig, type ServiceConfig } from './config.js';
 import type { ServiceDefinition } from './service-definition.js';
+import { Drain } from './drain.js';
 import { ServiceModule } from './service.module.js';
 
 /** Largest accepted HTTP body; a larger one gets 413. */
@@ -23,6 +25,12 @@ const SHARED_OUTBOX_POLL_MS = 1_000;
  */
 export async function runService<T extends EventType>(definition: ServiceDefinition<ServiceConfig, T>): Promise<INestApplication> {
   const logger = new Logger(definition.name);
+  // Signals are handled from the first moment: before the app exists, there is nothing to drain.
+  const shutdown = new Shutdown(logger);
+  // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (terminal + concurrently); the second must not kill us mid-shutdown.
+  process.on('SIGINT', () => void shutdown.stop('SIGINT', 0));
+  process.on('SIGTERM', () => void shutdown.stop('SIGTERM', 0));
+
   const config = loadConfigOrExit(definition, logger);
   const topics = new Topics(config.KAFKA_TOPIC_PREFIX);
   const groupId = topics.consumerGroup(definition.name);
@@ -33,11 +41,12 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   // forceCloseConnections: an open server-sent-events stream must not hold up shutdown.
   const module = ServiceModule.assemble(definition, config, topics, database);
   const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, forceCloseConnections: true });
+  app.use(app.get(Drain).middleware);
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const microservice = app.connectMicroservice(
     kafkaMicroserviceOptions({
-      brokers: config.KAFKA_BROKERS,
+      connection: kafkaConnection(config),
       clientId: definition.name,
       groupId,
       maxWaitMs: config.KAFKA_MAX_WAIT_MS,
@@ -48,10 +57,10 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
 
   const kafka = app.get(KafkaRuntime);
   const relay = transactional ? app.get(OutboxRelay) : null;
-  const stop = onceShutdown(app, relay, logger);
+  shutdown.attach(app, relay);
   kafka.watch(microservice, (error) => {
     logger.error(`Kafka consumer stopped for good (${error.message}); exiting so a supervisor can restart it`);
-    void stop('consumer crash', 1);
+    void shutdown.stop('consumer crash', 1);
   });
   // Lifecycle hooks (seeding, restoring state) run before the first message is consumed,
   // and HTTP answers from then on: /health says 503 until the consumer has joined its group.
@@ -61,9 +70,6 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   // The server's producer is connected now: publish what the outbox holds, and every commit from here on.
   relay?.start((batch) => kafka.send(batch), { pollMs: database.dialect === 'postgres' ? SHARED_OUTBOX_POLL_MS : 0 });
   logger.log(`listening on :${config.PORT}, consuming as group ${groupId}, data in ${describeStorage(definition, config)}`);
-  // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (terminal + concurrently); the second must not kill us mid-shutdown.
-  process.on('SIGINT', () => void stop('SIGINT', 0));
-  process.on('SIGTERM', () => void stop('SIGTERM', 0));
   return app;
 }
 
@@ -104,7 +110,7 @@ function describeStorage<T extends EventType>(definition: ServiceDefinition<Serv
 
 async function ensureTopicsOrExit(config: ServiceConfig, topics: Topics, logger: Logger): Promise<void> {
   try {
-    await ensureTopics(config.KAFKA_BROKERS, topics.all());
+    await ensureTopics(kafkaConnection(config), topics.all());
   } catch (error) {
     logger.error(
       `Cannot reach Kafka at ${config.KAFKA_BROKERS} (${(error as Error).message}). ` +
@@ -115,23 +121,45 @@ async function ensureTopicsOrExit(config: ServiceConfig, topics: Topics, logger:
 }
 
 /**
- * Shutdown in the order that loses nothing: stop consuming (the message in hand
- * finishes), publish what the outbox holds, then close Kafka, HTTP and the database.
+ * Shutdown in the order that loses nothing and keeps no one waiting: stop taking
+ * HTTP requests (503) and background work, and let those in progress finish, so a
+ * committed 201 is delivered; stop consuming (the message in hand finishes); publish
+ * what the outbox holds, retrying until the deadline; then close Kafka, HTTP and the
+ * database. A second signal changes nothing; past SHUTDOWN_TIMEOUT_MS the process exits anyway.
  */
-function onceShutdown(app: INestApplication, relay: OutboxRelay | null, logger: Logger): (reason: string, code: number) => Promise<void> {
-  let stopping = false;
-  return async (reason, code) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${reason}: shutting down`);
+class Shutdown {
+  private app: INestApplication | null = null;
+  private relay: OutboxRelay | null = null;
+  private stopping = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  attach(app: INestApplication, relay: OutboxRelay | null): void {
+    this.app = app;
+    this.relay = relay;
+  }
+
+  async stop(reason: string, code: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const app = this.app;
+    if (!app) process.exit(code); // still starting: nothing taken on yet
+    this.logger.log(`${reason}: draining, then shutting down`);
     setTimeout(() => process.exit(code || 1), SHUTDOWN_TIMEOUT_MS).unref();
+    // Leave a second for closing connections and the database.
+    const deadline = Date.now() + SHUTDOWN_TIMEOUT_MS - 1_000;
     try {
+      await app.get(Drain).begin(deadline);
+      // Idle keep-alive connections are closed now; a client's next request opens a new one and gets 503.
+      (app.getHttpServer() as Server).closeIdleConnections();
       await app.get(KafkaRuntime).stopConsuming();
-      await relay?.flush();
+      if (this.relay && !(await this.relay.flush(deadline))) {
+        this.logger.warn('the outbox could not be published before the shutdown deadline: the next start publishes it');
+      }
     } finally {
-      relay?.stop();
+      this.relay?.stop();
       await app.close();
       process.exit(code);
     }
-  };
+  }
 }

@@ -1,6 +1,21 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { readFileSync } from 'node:fs';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  ValidateIf,
+  validateSync,
+  type ValidationOptions,
+} from 'class-validator';
+import { SASL_MECHANISMS, type KafkaConnection, type SaslMechanism } from '#messaging';
 
 /** Settings every service reads from its environment. Subclasses add their own. */
 export abstract class ServiceConfig {
@@ -33,6 +48,66 @@ export abstract class ServiceConfig {
   @Min(1)
   @Max(10_000)
   KAFKA_MAX_WAIT_MS: number = 25;
+
+  /** PEM file of the CA that signed the brokers' certificates; when set, every Kafka client connects with TLS. */
+  @IsOptional()
+  @IsPemCertificateFile({ message: 'KAFKA_SSL_CA must be the path of a readable PEM file holding a CERTIFICATE' })
+  KAFKA_SSL_CA?: string;
+
+  /** SASL authentication, with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD; none when unset. */
+  @ValidateIf((config: ServiceConfig) => [config.KAFKA_SASL_MECHANISM, config.KAFKA_SASL_USERNAME, config.KAFKA_SASL_PASSWORD].some(isSet))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsIn(SASL_MECHANISMS, {
+    message: `KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')} (it is required with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD)`,
+  })
+  KAFKA_SASL_MECHANISM?: SaslMechanism;
+
+  @ValidateIf((config: ServiceConfig) => isSet(config.KAFKA_SASL_MECHANISM))
+  @IsString({ message: 'KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM' })
+  KAFKA_SASL_USERNAME?: string;
+
+  @ValidateIf((config: ServiceConfig) => isSet(config.KAFKA_SASL_MECHANISM))
+  @IsString({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' })
+  KAFKA_SASL_PASSWORD?: string;
+}
+
+const isSet = (value: unknown) => value !== undefined;
+
+/** A file that can be read and holds at least one PEM certificate. */
+function IsPemCertificateFile(options: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    { name: 'isPemCertificateFile', validator: { validate: (path) => typeof path === 'string' && readPem(path) !== null } },
+    options,
+  );
+}
+
+function readPem(path: string): string | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.includes('-----BEGIN CERTIFICATE-----') ? text : null;
+  } catch {
+    return null;
+  }
+}
+
+const connections = new WeakMap<ServiceConfig, KafkaConnection>();
+
+/**
+ * How the service's Kafka clients connect, for every one of them (server, topic
+ * setup, group admin): built once per configuration, reading the CA file then.
+ */
+export function kafkaConnection(config: ServiceConfig): KafkaConnection {
+  let connection = connections.get(config);
+  if (!connection) {
+    const { KAFKA_SSL_CA: ca, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
+    connection = {
+      brokers: config.KAFKA_BROKERS,
+      ...(ca && { ssl: { ca: readFileSync(ca, 'utf8') } }),
+      ...(mechanism && username !== undefined && password !== undefined && { sasl: { mechanism, username, password } }),
+    };
+    connections.set(config, connection);
+  }
+  return connection;
 }
 
 export class ConfigError extends Error {
@@ -54,9 +129,14 @@ export function loadConfig<T extends ServiceConfig>(
   const errors = validateSync(config, { whitelist: true });
   if (errors.length > 0) {
     const lines = errors.flatMap((error) =>
-      Object.values(error.constraints ?? {}).map((message) => `  - ${message} (got ${JSON.stringify(env[error.property])})`),
+      Object.values(error.constraints ?? {}).map((message) => `  - ${message} (got ${shown(error.property, env[error.property])})`),
     );
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return config;
+}
+
+/** A variable's value for an error message; never a secret's. */
+function shown(variable: string, value: string | undefined): string {
+  return /PASSWORD|SECRET/.test(variable) && value ? '"***"' : JSON.stringify(value);
 }

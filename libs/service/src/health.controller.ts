@@ -1,17 +1,42 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { KafkaRuntime } from '#messaging';
+import { Drain } from './drain.js';
 
-/** 200 only while the Kafka consumer runs: a service that consumes nothing is not healthy. */
+/** The service's name, as its definition gives it. */
+export const SERVICE_NAME = Symbol('SERVICE_NAME');
+
+/**
+ * Liveness and readiness, apart, as an orchestrator probes them:
+ * - `GET /health/live`: the process answers. A consumer that crashed for good makes
+ *   the process exit, so nothing else belongs here.
+ * - `GET /health` (also `/health/ready`): ready to work. 503 while the consumer has not
+ *   joined its group, is rebalancing, was crashed and is being restarted by kafkajs, or is
+ *   retrying a message it cannot handle yet (a locked database, say), and while shutting down.
+ */
 @Controller('health')
 export class HealthController {
-  constructor(private readonly kafka: KafkaRuntime) {}
+  constructor(
+    @Inject(SERVICE_NAME) private readonly service: string,
+    private readonly kafka: KafkaRuntime,
+    private readonly drain: Drain,
+  ) {}
 
-  @Get()
-  check() {
+  @Get('live')
+  live() {
+    return { status: 'ok', service: this.service };
+  }
+
+  @Get(['', 'ready'])
+  ready() {
     const kafka = this.kafka.consumerState;
-    if (kafka !== 'running') {
-      throw new ServiceUnavailableException({ status: 'unavailable', kafka, message: `Kafka consumer is ${kafka}` });
+    const problem = this.drain.started
+      ? 'the service is shutting down'
+      : kafka !== 'running'
+        ? `Kafka consumer is ${kafka}`
+        : this.kafka.retrying && `retrying a message: ${this.kafka.retrying}`;
+    if (problem) {
+      throw new ServiceUnavailableException({ status: 'unavailable', service: this.service, kafka, message: problem });
     }
-    return { status: 'ok', kafka };
+    return { status: 'ok', service: this.service, kafka };
   }
 }

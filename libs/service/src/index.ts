@@ -2,5 +2,6 @@
 export * from './service-definition.js';
 export * from './config.js';
 export * from './health.controller.js';
+export * from './drain.js';
 export * from './service.module.js';
 export * from './bootstrap.js';

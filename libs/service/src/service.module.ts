@@ -15,7 +15,8 @@ import {
   type TransactionalMessaging,
 } from '#messaging';
 import type { ServiceConfig } from './config.js';
-import { HealthController } from './health.controller.js';
+import { Drain } from './drain.js';
+import { HealthController, SERVICE_NAME } from './health.controller.js';
 import type { ServiceDefinition } from './service-definition.js';
 
 /**
@@ -45,7 +46,9 @@ export class ServiceModule implements OnApplicationShutdown {
         ...definition.controllers,
       ],
       providers: [
+        { provide: SERVICE_NAME, useValue: definition.name },
         { provide: definition.config, useValue: config },
+        Drain,
         { provide: Topics, useValue: topics },
         { provide: Database, useValue: database },
         { provide: KafkaRuntime, useValue: new KafkaRuntime(topics.consumerGroup(definition.name)) },

@@ -44,7 +44,7 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<ReadMessag
 export async function produce(
   kafka: Kafka,
   topic: string,
-  messages: Array<{ key?: string; value: string | Buffer | null; partition?: number }>,
+  messages: Array<{ key?: string; value: string | Buffer | null; partition?: number; headers?: Record<string, string> }>,
 ) {
   const producer = kafka.producer();
   await producer.connect();

@@ -24,6 +24,8 @@ export interface SystemOptions {
   readonly backend?: Backend;
   /** Instances of every service (default 1); more than one shares the service's PostgreSQL database. */
   readonly instances?: number;
+  /** The brokers the services connect to: KAFKA_BROKERS by default, else 127.0.0.1:9092. */
+  readonly brokers?: string;
 }
 
 /** The backends the saga suites run on: SQLite, and PostgreSQL when `npm test` started one (TEST_POSTGRES_URL). */
@@ -39,7 +41,7 @@ export function e2eBackends(): Backend[] {
 export class SagaSystem {
   readonly prefix = `e2e-${randomUUID().slice(0, 8)}.`;
   readonly dataDir = mkdtempSync(join(tmpdir(), 'saga-e2e-'));
-  readonly brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+  readonly brokers: string;
   readonly backend: Backend;
   readonly instances: number;
   /** `service#instance` → its port, and its process while it runs. */
@@ -50,6 +52,7 @@ export class SagaSystem {
   private constructor(private readonly options: SystemOptions) {
     this.backend = options.backend ?? 'sqlite';
     this.instances = options.instances ?? 1;
+    this.brokers = options.brokers ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
     if (this.instances > 1 && this.backend !== 'postgres') throw new Error('several instances of a service share a PostgreSQL database');
   }
 
@@ -210,11 +213,12 @@ export class SagaSystem {
       if (child.exitCode !== null) {
         throw new Error(`${name} exited with ${child.exitCode}; log: ${this.logFile(name, instance)}\n${this.log(name, instance)}`);
       }
+      // The body names the service: a port answered by another process does not count.
       const healthy = await fetch(this.url(name, '/health', instance)).then(
-        (response) => response.ok,
+        async (response) => response.ok && ((await response.json()) as { service?: string }).service === name,
         () => false,
       );
-      if (healthy) return;
+      if (healthy && child.exitCode === null) return;
       await sleep(100);
     }
     throw new Error(`${name} did not become healthy in ${START_TIMEOUT_MS} ms; log: ${this.logFile(name)}`);
@@ -225,14 +229,28 @@ function key(service: ServiceName, instance: number): string {
   return `${service}#${instance}`;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/**
+ * Ports for the services, below the kernel's ephemeral range (32768 and up), so that no
+ * outgoing connection (a Kafka or PostgreSQL client) can take one between its choice and
+ * the service's listen; never the same one twice in a test file, and checked free.
+ */
+const PORT_RANGE = { from: 20_000, size: 10_000 };
+let nextPort = PORT_RANGE.from + Math.floor(Math.random() * PORT_RANGE.size);
+
+async function freePort(): Promise<number> {
+  for (let tries = 0; tries < PORT_RANGE.size; tries++) {
+    const port = nextPort;
+    nextPort = nextPort + 1 < PORT_RANGE.from + PORT_RANGE.size ? nextPort + 1 : PORT_RANGE.from;
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_RANGE.from}-${PORT_RANGE.from + PORT_RANGE.size - 1}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => done(false));
+    server.listen(port, () => server.close(() => done(true)));
   });
 }
 

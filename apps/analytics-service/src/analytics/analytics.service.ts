@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { Subject } from 'rxjs';
 import { Topics, type SagaEvent } from '#contracts';
 import { GroupAdmin, KafkaRuntime, partitionKey, partitionOf, TOPIC_PARTITIONS, type EventReactor, type MessagePosition } from '#messaging';
+import { kafkaConnection } from '#service';
 import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { totalsReport, type TotalsReport } from './analytics.domain.js';
 import { AnalyticsRepository, type PartitionOffset, type PartitionSnapshot, type SavedPartition } from './analytics.repository.js';
@@ -79,7 +80,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       maxTrackedOrders: Math.ceil(config.MAX_TRACKED_ORDERS / TOPIC_PARTITIONS),
       maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
     };
-    this.groupAdmin = new GroupAdmin(config.KAFKA_BROKERS);
+    this.groupAdmin = new GroupAdmin(kafkaConnection(config));
     this.kafka.onAssignment((assignment) => this.assign(assignment));
   }
 

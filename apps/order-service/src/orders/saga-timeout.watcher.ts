@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { Topics } from '#contracts';
 import { Database } from '#database';
 import { GroupAdmin, KafkaRuntime } from '#messaging';
+import { Drain, kafkaConnection } from '#service';
 import { OrderServiceConfig } from '../order-service.config.js';
 import { ORDER_REACTS_TO } from './order.domain.js';
 import { OrdersService } from './orders.service.js';
@@ -29,15 +30,17 @@ export class SagaTimeoutWatcher implements OnApplicationBootstrap, OnModuleDestr
     private readonly orders: OrdersService,
     private readonly database: Database,
     private readonly kafka: KafkaRuntime,
+    private readonly drain: Drain,
     topics: Topics,
     config: OrderServiceConfig,
   ) {
-    this.groupAdmin = new GroupAdmin(config.KAFKA_BROKERS);
+    this.groupAdmin = new GroupAdmin(kafkaConnection(config));
     this.inputTopics = ORDER_REACTS_TO.map((type) => topics.of(type));
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    // Once shutdown begins, no sweep starts, and the one in progress is waited for (its cancellations reach the outbox flush).
+    this.timer = setInterval(() => void this.drain.run(() => this.sweep()), SWEEP_EVERY_MS);
   }
 
   async onModuleDestroy(): Promise<void> {

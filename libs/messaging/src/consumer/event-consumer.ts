@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { KafkaContext } from '@nestjs/microservices';
-import type { IHeaders } from 'kafkajs';
-import { InvalidEventError, parseEvent, type SagaEvent, type Topics } from '#contracts';
+import { DeadLetterHeaders, InvalidEventError, parseEvent, type SagaEvent, type Topics } from '#contracts';
 import { isTransientDatabaseError } from '#database';
 import type { KafkaRuntime } from '../kafka/kafka-runtime.js';
 import type { EventReactor, MessagePosition } from './event-reactor.js';
@@ -54,9 +53,14 @@ export class EventConsumer {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.reactor.react(event, position);
+        this.kafka.reportRetrying(null);
         return;
       } catch (error) {
-        if (!isInfrastructureFailure(error)) return this.deadLetter(context, error as Error);
+        if (!isInfrastructureFailure(error)) {
+          this.kafka.reportRetrying(null);
+          return this.deadLetter(context, error as Error);
+        }
+        this.kafka.reportRetrying((error as Error).message);
         if (attempt >= RETRY_ATTEMPTS) {
           this.logger.error(`${(error as Error).message} (after ${attempt} attempts): leaving the message to kafkajs to redeliver`);
           throw error;
@@ -67,6 +71,7 @@ export class EventConsumer {
     }
   }
 
+  /** Sends the message, exactly as it was read (value, key and headers byte for byte), to the dead-letter topic with the reason. */
   private async deadLetter(context: KafkaContext, error: Error, reason = `${error.name}: ${error.message}`): Promise<void> {
     const message = context.getMessage();
     const origin = `${context.getTopic()}[${context.getPartition()}]@${message.offset}`;
@@ -77,16 +82,16 @@ export class EventConsumer {
         topic: this.topics.deadLetter,
         messages: [
           {
-            key: rawKey(message.key),
-            value: rawValue(message.value),
+            key: message.key,
+            value: message.value,
             headers: {
-              ...(message.headers as IHeaders),
-              'dlq-reason': reason,
-              'dlq-service': this.service,
-              'dlq-topic': context.getTopic(),
-              'dlq-partition': String(context.getPartition()),
-              'dlq-offset': String(message.offset),
-              'dlq-at': new Date().toISOString(),
+              ...message.headers,
+              [DeadLetterHeaders.reason]: reason,
+              [DeadLetterHeaders.service]: this.service,
+              [DeadLetterHeaders.topic]: context.getTopic(),
+              [DeadLetterHeaders.partition]: String(context.getPartition()),
+              [DeadLetterHeaders.offset]: String(message.offset),
+              [DeadLetterHeaders.at]: new Date().toISOString(),
             },
           },
         ],
@@ -106,15 +111,4 @@ function positionOf(context: KafkaContext): MessagePosition {
 function isInfrastructureFailure(error: unknown): boolean {
   if (error instanceof InvalidEventError || error instanceof PermanentEventError) return false;
   return isTransientDatabaseError(error) || (error as { retriable?: unknown }).retriable === true;
-}
-
-/** Nest's parser turned JSON values into objects; the dead letter carries the original text. */
-function rawValue(value: unknown): string | Buffer | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
-  return JSON.stringify(value);
-}
-
-function rawKey(key: unknown): string | Buffer | null {
-  return typeof key === 'string' || Buffer.isBuffer(key) ? key : null;
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { brokerList } from './kafka-options.js';
+import { kafkaClientConfig, type KafkaConnection } from './kafka-connection.js';
 
 export const TOPIC_PARTITIONS = 3;
 const READY_TIMEOUT_MS = 30_000;
@@ -9,9 +9,9 @@ const READY_TIMEOUT_MS = 30_000;
  * Creates every saga topic that does not exist yet (idempotent). Producing to a
  * missing topic races auto-creation, so topics exist before anyone produces.
  */
-export async function ensureTopics(brokers: string, topics: readonly string[]): Promise<string[]> {
+export async function ensureTopics(connection: KafkaConnection | string, topics: readonly string[]): Promise<string[]> {
   // Quiet: the expected 'unknown topic' answers while new topics get leaders are retried below.
-  const admin = new Kafka({ clientId: 'topic-setup', brokers: brokerList(brokers), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ clientId: 'topic-setup', ...kafkaClientConfig(connection), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());

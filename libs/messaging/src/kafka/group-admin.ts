@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { brokerList } from './kafka-options.js';
+import { kafkaClientConfig, type KafkaConnection } from './kafka-connection.js';
 
 const RESET_TIMEOUT_MS = 30_000;
 
@@ -9,8 +9,8 @@ export class GroupAdmin {
   private readonly admin: Admin;
   private connected: Promise<void> | null = null;
 
-  constructor(brokers: string) {
-    this.admin = new Kafka({ clientId: 'group-admin', brokers: brokerList(brokers), logLevel: logLevel.NOTHING }).admin();
+  constructor(connection: KafkaConnection) {
+    this.admin = new Kafka({ clientId: 'group-admin', ...kafkaClientConfig(connection), logLevel: logLevel.NOTHING }).admin();
   }
 
   /**

@@ -1,10 +1,12 @@
-import { Transport, type KafkaOptions } from '@nestjs/microservices';
+import { ServerKafka, type CustomStrategy, type KafkaOptions } from '@nestjs/microservices';
+import { KafkaParser } from '@nestjs/microservices/helpers/kafka-parser.js';
 import { logLevel, Partitioners } from 'kafkajs';
 import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
+import { kafkaClientConfig, type KafkaConnection } from './kafka-connection.js';
 
 export interface KafkaSettings {
-  /** Comma-separated host:port list. */
-  readonly brokers: string;
+  /** The brokers, and how to connect to them (TLS, SASL). */
+  readonly connection: KafkaConnection;
   readonly clientId: string;
   /** Consumer group, exactly as it appears on the broker. */
   readonly groupId: string;
@@ -23,50 +25,62 @@ export interface KafkaSettings {
  */
 type NestPartitionAssigner = NonNullable<NonNullable<NonNullable<KafkaOptions['options']>['consumer']>['partitionAssigners']>[number];
 
-export function brokerList(brokers: string): string[] {
-  return brokers
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter(Boolean);
+/**
+ * Nest's Kafka transport, but handing each message over as kafkajs read it: value,
+ * key and headers stay the broker's bytes. (Nest's parser turns anything that looks
+ * like JSON into an object, so a dead letter could not be the original message.)
+ */
+export class RawKafkaServer extends ServerKafka {
+  constructor(options: Required<KafkaOptions>['options']) {
+    super(options);
+    this.parser = new RawKafkaParser();
+  }
+}
+
+class RawKafkaParser extends KafkaParser {
+  override decode(value: Buffer): Buffer | null {
+    return value ?? null;
+  }
 }
 
 /**
- * Options for Nest's Kafka transport. Every service reads its topics from the
- * beginning when its group is new (so an event published before the service ever
- * ran is not skipped), and produces idempotently (no duplicates on producer retry).
+ * The service's Kafka server. Every service reads its topics from the beginning when
+ * its group is new (so an event published before the service ever ran is not skipped),
+ * and produces idempotently (no duplicates on producer retry).
  */
-export function kafkaMicroserviceOptions(settings: KafkaSettings): KafkaOptions {
+export function kafkaMicroserviceOptions(settings: KafkaSettings): CustomStrategy {
+  return { strategy: new RawKafkaServer(kafkaServerOptions(settings)) };
+}
+
+export function kafkaServerOptions(settings: KafkaSettings): Required<KafkaOptions>['options'] {
   return {
-    transport: Transport.KAFKA,
-    options: {
-      // Nest appends "-server" to the client and group ids unless told otherwise: the names are ours.
-      postfixId: '',
-      client: {
-        clientId: settings.clientId,
-        brokers: brokerList(settings.brokers),
-        logLevel: logLevel.WARN,
-        retry: { initialRetryTime: 100, retries: 8 },
-      },
-      consumer: {
-        groupId: settings.groupId,
-        maxWaitTimeInMs: settings.maxWaitMs,
-        // Partition N of every topic to one instance: the events of one order meet there (see co-partitioned-assigner.ts).
-        partitionAssigners: [CoPartitionedAssigner as unknown as NestPartitionAssigner],
-        // A crashed member is noticed after this long; handlers take milliseconds, far below it.
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
-        allowAutoTopicCreation: false,
-      },
-      subscribe: { fromBeginning: true },
-      run: { autoCommit: settings.autoCommit ?? true },
-      producer: {
-        createPartitioner: Partitioners.DefaultPartitioner,
-        // The idempotent producer retries without limit (kafkajs's rule); the outbox keeps the rows meanwhile.
-        retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: Number.MAX_SAFE_INTEGER },
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-      },
+    // Nest appends "-server" to the client and group ids unless told otherwise: the names are ours.
+    postfixId: '',
+    client: {
+      clientId: settings.clientId,
+      ...kafkaClientConfig(settings.connection),
+      logLevel: logLevel.WARN,
+      retry: { initialRetryTime: 100, retries: 8 },
+    },
+    consumer: {
+      groupId: settings.groupId,
+      maxWaitTimeInMs: settings.maxWaitMs,
+      // Partition N of every topic to one instance: the events of one order meet there (see co-partitioned-assigner.ts).
+      partitionAssigners: [CoPartitionedAssigner as unknown as NestPartitionAssigner],
+      // A crashed member is noticed after this long; handlers take milliseconds, far below it.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      allowAutoTopicCreation: false,
+    },
+    subscribe: { fromBeginning: true },
+    run: { autoCommit: settings.autoCommit ?? true },
+    producer: {
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // The idempotent producer retries without limit (kafkajs's rule); the outbox keeps the rows meanwhile.
+      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: Number.MAX_SAFE_INTEGER },
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
     },
   };
 }

@@ -2,18 +2,20 @@ import { Logger } from '@nestjs/common';
 import type { INestMicroservice } from '@nestjs/common';
 import type { Consumer, Producer, TopicMessages } from 'kafkajs';
 
-export type ConsumerState = 'starting' | 'running' | 'crashed' | 'stopped';
+export type ConsumerState = 'starting' | 'running' | 'rebalancing' | 'crashed' | 'stopped';
 
 /**
  * The service's live Kafka handles, taken from Nest's Kafka server once it runs:
  * its producer (shared by the outbox relay and the dead-letter path) and the
- * state of its consumer, which /health reports.
+ * state of its consumer, which readiness (/health) reports: the group state as
+ * kafkajs announces it, and whether a message is being retried.
  */
 export class KafkaRuntime {
   private readonly logger = new Logger(KafkaRuntime.name);
   private producer: Producer | null = null;
   private consumer: Consumer | null = null;
   private state: ConsumerState = 'starting';
+  private failing: string | null = null;
   private readonly assignmentListeners: Array<(assignment: Readonly<Record<string, number[]>>) => void> = [];
 
   /** `groupId`: the service's consumer group, as the broker knows it. */
@@ -32,6 +34,16 @@ export class KafkaRuntime {
 
   get consumerState(): ConsumerState {
     return this.state;
+  }
+
+  /** Why the message in hand cannot be handled (it is being retried or left to kafkajs to redeliver), or null. */
+  get retrying(): string | null {
+    return this.failing;
+  }
+
+  /** The consumer path reports a message it could not handle yet (`reason`), or one it handled (null). */
+  reportRetrying(reason: string | null): void {
+    this.failing = reason;
   }
 
   async send(batch: TopicMessages[]): Promise<void> {
@@ -58,7 +70,10 @@ export class KafkaRuntime {
 
   private watchConsumer(consumer: Consumer, onFatal: (error: Error) => void): void {
     this.consumer = consumer;
-    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = consumer.events;
+    const { GROUP_JOIN, REBALANCING, CRASH, STOP, DISCONNECT } = consumer.events;
+    consumer.on(REBALANCING, () => {
+      this.state = 'rebalancing';
+    });
     consumer.on(GROUP_JOIN, ({ payload }) => {
       this.state = 'running';
       for (const listener of this.assignmentListeners) listener(payload.memberAssignment);

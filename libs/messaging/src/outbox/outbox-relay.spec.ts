@@ -43,7 +43,7 @@ describe('OutboxRelay', () => {
 
     const relay = new OutboxRelay(outbox);
     relay.start(sendInto(sent));
-    await relay.flush();
+    await relay.flush(Date.now() + 1_000);
 
     expect(sent).toEqual([
       [
@@ -78,7 +78,7 @@ describe('OutboxRelay', () => {
     }
     release();
     await settle();
-    await relay.flush();
+    await relay.flush(Date.now() + 1_000);
 
     expect(sends).toEqual([1, 4]);
     expect(outbox.rows).toEqual([]);
@@ -92,7 +92,7 @@ describe('OutboxRelay', () => {
 
     const relay = new OutboxRelay(outbox);
     relay.start(sendInto(sent));
-    await relay.flush();
+    await relay.flush(Date.now() + 1_000);
 
     expect(sent.map((batch) => batch[0].messages.length)).toEqual([5, 5, 2]);
     expect(outbox.rows).toEqual([]);
@@ -114,6 +114,30 @@ describe('OutboxRelay', () => {
     await new Promise((done) => setTimeout(done, 250));
     expect(attempts).toBe(2);
     expect(outbox.rows).toEqual([]);
+    relay.stop();
+  });
+
+  it('flushes through a failing broker until it acknowledges, instead of returning during the backoff', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a', '1');
+    let attempts = 0;
+    const relay = new OutboxRelay(outbox);
+    relay.start(() => (++attempts <= 3 ? Promise.reject(new Error('broker unavailable')) : Promise.resolve()));
+    await settle(); // the first send failed: the relay is in its backoff now
+
+    expect(await relay.flush(Date.now() + 5_000)).toBe(true);
+    expect(attempts).toBe(4);
+    expect(outbox.rows).toEqual([]);
+  });
+
+  it('gives up flushing at the deadline and says so, keeping the rows for the next start', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a', '1');
+    const relay = new OutboxRelay(outbox);
+    relay.start(() => Promise.reject(new Error('broker unavailable')));
+
+    expect(await relay.flush(Date.now() + 300)).toBe(false);
+    expect(outbox.rows).toHaveLength(1);
     relay.stop();
   });
 

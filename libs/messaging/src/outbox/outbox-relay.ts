@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { Message, TopicMessages } from 'kafkajs';
 
@@ -79,20 +80,41 @@ export class OutboxRelay {
     });
   }
 
-  /** Publishes everything pending; used at shutdown, after consumption stopped. */
-  async flush(): Promise<void> {
-    while (this.draining) await this.draining;
-    if (!this.send || (await this.outbox.pending(1)).length === 0) return;
-    this.notify();
-    await this.currentDrain();
+  /**
+   * Publishes everything pending; used at shutdown, after consumption stopped. A failed
+   * send (or another instance holding the outbox) is retried until `deadline` (epoch ms),
+   * not given up at once. Resolves to whether the outbox is empty.
+   */
+  async flush(deadline: number): Promise<boolean> {
+    for (;;) {
+      while (this.draining) await this.draining;
+      if (!this.send) return false;
+      try {
+        if ((await this.outbox.pending(1)).length === 0) return true;
+      } catch (error) {
+        this.logger.warn(`Reading the outbox failed: ${(error as Error).message}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      // Whatever the relay was waiting for (a backoff, a busy outbox), try now, then no sooner than its backoff.
+      const wait = this.retryTimer ? Math.min(this.retryDelay, left) : 0;
+      this.cancelRetry();
+      if (wait > 0) await sleep(wait);
+      this.notify();
+      await this.currentDrain();
+    }
   }
 
   stop(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.cancelRetry();
     if (this.pollTimer) clearInterval(this.pollTimer);
-    this.retryTimer = null;
     this.pollTimer = null;
     this.send = null;
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   /** The drain in progress, if any (a method, so that TypeScript does not narrow it to what it was before a `notify`). */

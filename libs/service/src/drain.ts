@@ -1,0 +1,56 @@
+import type { NextFunction, Request, Response } from 'express';
+
+/**
+ * The first step of an orderly shutdown. Once it begins, nothing new starts: HTTP
+ * requests get 503 (the client retries elsewhere or later, nothing was done) and
+ * background work (the saga-timeout sweep) is skipped; `begin()` resolves when the
+ * requests and the work already in progress are done, so a 201 that was committed
+ * is also delivered before the consumer stops and the outbox is flushed.
+ */
+export class Drain {
+  private draining = false;
+  private readonly inProgress = new Set<Promise<unknown>>();
+  private readonly responses = new Set<Response>();
+
+  get started(): boolean {
+    return this.draining;
+  }
+
+  /** Runs `work` and lets shutdown wait for it; skipped (undefined) once the drain began. */
+  async run<T>(work: () => Promise<T>): Promise<T | undefined> {
+    if (this.draining) return undefined;
+    const running = work();
+    this.inProgress.add(running);
+    try {
+      return await running;
+    } finally {
+      this.inProgress.delete(running);
+    }
+  }
+
+  /** Express middleware: 503 once draining, and every request in progress is waited for. A server-sent events stream is not. */
+  readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
+    if (this.draining) {
+      response.setHeader('Connection', 'close');
+      response.setHeader('Retry-After', '1');
+      response.status(503).json({ statusCode: 503, error: 'Service Unavailable', message: 'the service is shutting down; retry shortly' });
+      return;
+    }
+    if (request.headers.accept !== 'text/event-stream') {
+      this.responses.add(response);
+      void this.run(() => new Promise<void>((done) => response.once('close', done))).finally(() => this.responses.delete(response));
+    }
+    next();
+  };
+
+  /** Stops new requests and work; resolves when what was in progress finished, or at `deadline` (epoch ms). */
+  async begin(deadline: number): Promise<void> {
+    this.draining = true;
+    // The answers still to come end their connection: no client sends another request down it.
+    for (const response of this.responses) if (!response.headersSent) response.setHeader('Connection', 'close');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((done) => (timer = setTimeout(done, Math.max(0, deadline - Date.now()))));
+    await Promise.race([Promise.allSettled([...this.inProgress]), timeout]);
+    clearTimeout(timer);
+  }
+}
