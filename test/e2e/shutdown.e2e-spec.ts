@@ -74,4 +74,9 @@ describe('an orderly shutdown of order-service under load', () => {
     expect(await request(`${url}/health/live`)).toMatchObject({ status: 200, body: { status: 'ok', service: 'payment-service' } });
     expect(await request(`${url}/health/ready`)).toMatchObject({ status: 200, body: { status: 'ok', kafka: 'running' } });
   });
+
+  it('keeps its inbox as long as the longest retention of the topics it reads, plus a day', () => {
+    // The local broker keeps messages 7 days (Kafka's default, log.retention.hours=168).
+    expect(system.log('payment-service')).toMatch(/the inbox keeps event ids for 8 days/);
+  });
 });

@@ -1,12 +1,12 @@
 import type { Topics } from '#contracts';
 import type { Database } from '#database';
-import { Inbox, INBOX_TABLE } from './inbox/inbox.js';
+import { Inbox, INBOX_AGE_INDEX, INBOX_TABLE } from './inbox/inbox.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
 import { OUTBOX_TABLE, OutboxStore } from './outbox/outbox-store.js';
 import { UnitOfWork } from './unit-of-work.js';
 
 /** The tables the outbox and the inbox need in a service's database. */
-export const TRANSACTIONAL_MESSAGING_TABLES = [OUTBOX_TABLE, INBOX_TABLE];
+export const TRANSACTIONAL_MESSAGING_TABLES = [OUTBOX_TABLE, INBOX_TABLE, INBOX_AGE_INDEX];
 
 /** The outbox, its relay, the inbox, and the unit of work that binds them to one transaction. */
 export interface TransactionalMessaging {

@@ -6,7 +6,17 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Topics, type EventType } from '#contracts';
 import { openDatabase, redact, type Database } from '#database';
-import { ensureTopics, kafkaMicroserviceOptions, KafkaRuntime, OutboxRelay, TRANSACTIONAL_MESSAGING_TABLES } from '#messaging';
+import {
+  ensureTopics,
+  Inbox,
+  inboxKeepMs,
+  InboxPruner,
+  kafkaMicroserviceOptions,
+  KafkaRuntime,
+  OutboxRelay,
+  topicRetentionsMs,
+  TRANSACTIONAL_MESSAGING_TABLES,
+} from '#messaging';
 import { kafkaConnection, loadConfig, type ServiceConfig } from './config.js';
 import type { ServiceDefinition } from './service-definition.js';
 import { Drain } from './drain.js';
@@ -70,7 +80,21 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   // The server's producer is connected now: publish what the outbox holds, and every commit from here on.
   relay?.start((batch) => kafka.send(batch), { pollMs: database.dialect === 'postgres' ? SHARED_OUTBOX_POLL_MS : 0 });
   logger.log(`listening on :${config.PORT}, consuming as group ${groupId}, data in ${describeStorage(definition, config)}`);
+  if (transactional) {
+    const inputs = [...definition.reactions.to.map((type) => topics.of(type)), topics.deadLetter];
+    new InboxPruner(app.get(Inbox)).start(await inboxRetentionOrKeepAll(config, inputs, logger));
+  }
   return app;
+}
+
+/** How long the inbox keeps event ids (see inboxKeepMs); when the broker cannot say, everything (null). */
+async function inboxRetentionOrKeepAll(config: ServiceConfig, topics: string[], logger: Logger): Promise<number | null> {
+  try {
+    return inboxKeepMs(await topicRetentionsMs(kafkaConnection(config), topics));
+  } catch (error) {
+    logger.warn(`reading the topics' retention failed (${(error as Error).message}): the inbox is not pruned until the next start`);
+    return null;
+  }
 }
 
 function loadConfigOrExit<T extends EventType>(definition: ServiceDefinition<ServiceConfig, T>, logger: Logger): ServiceConfig {

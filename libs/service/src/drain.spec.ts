@@ -3,26 +3,28 @@ import type { Request, Response } from 'express';
 import { Drain } from './drain.js';
 
 /** Just enough of an Express request/response pair for the middleware. */
+class FakeResponse extends EventEmitter {
+  headers: Record<string, string> = {};
+  headersSent = false;
+  statusCode = 200;
+  body: unknown;
+
+  setHeader(name: string, value: string): void {
+    this.headers[name.toLowerCase()] = value;
+  }
+  status(code: number): this {
+    this.statusCode = code;
+    return this;
+  }
+  json(body: unknown): void {
+    this.body = body;
+    this.headersSent = true;
+    this.emit('close');
+  }
+}
+
 function exchange(accept = 'application/json') {
-  const emitter = new EventEmitter();
-  const response = Object.assign(emitter, {
-    headers: {},
-    headersSent: false,
-    statusCode: 200,
-    body: undefined,
-    setHeader(name: string, value: string) {
-      this.headers[name.toLowerCase()] = value;
-    },
-    status(code: number) {
-      this.statusCode = code;
-      return this;
-    },
-    json(body: unknown) {
-      this.body = body;
-      this.headersSent = true;
-      emitter.emit('close');
-    },
-  });
+  const response = new FakeResponse();
   const request = { headers: { accept } };
   return { request: request as unknown as Request, response, asResponse: response as unknown as Response };
 }

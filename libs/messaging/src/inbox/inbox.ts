@@ -17,6 +17,15 @@ export const INBOX_TABLE: PlumbingTable = {
     )`,
 };
 
+/** Pruning reads the inbox by age. */
+export const INBOX_AGE_INDEX: PlumbingTable = {
+  sqlite: 'CREATE INDEX IF NOT EXISTS processed_events_by_age ON processed_events (processed_at)',
+  postgres: 'CREATE INDEX IF NOT EXISTS processed_events_by_age ON processed_events (processed_at)',
+};
+
+/** Rows deleted per statement when pruning: short transactions, whatever the backlog. */
+const PRUNE_BATCH = 5_000;
+
 export interface InboxTables {
   processed_events: { event_id: string; type: string; processed_at: string };
 }
@@ -36,5 +45,21 @@ export class Inbox {
       .onConflict((conflict) => conflict.column('event_id').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** Forgets the events applied before `before`; resolves to how many. (ISO times in UTC sort as text.) */
+  async prune(before: Date): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const oldest = this.database.query
+        .selectFrom('processed_events')
+        .select('event_id')
+        .where('processed_at', '<', before.toISOString())
+        .limit(PRUNE_BATCH);
+      const result = await this.database.query.deleteFrom('processed_events').where('event_id', 'in', oldest).executeTakeFirst();
+      const deleted = Number(result.numDeletedRows);
+      pruned += deleted;
+      if (deleted < PRUNE_BATCH) return pruned;
+    }
   }
 }
