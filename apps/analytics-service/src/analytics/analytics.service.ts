@@ -21,6 +21,8 @@ export type AnalyticsReport = TotalsReport &
   };
 
 const LAG_CHECK_MS = 1_000;
+/** A topic-partition with nothing unread for this long stops holding the watermark back (it is idle, not late). */
+const PARTITION_IDLE_MS = 10_000;
 /** How long a partition taken over waits for its previous owner's last save to show. */
 const SNAPSHOT_CATCH_UP_MS = 5_000;
 
@@ -79,6 +81,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       // MAX_TRACKED_ORDERS bounds the whole stream: each partition gets its share.
       maxTrackedOrders: Math.ceil(config.MAX_TRACKED_ORDERS / TOPIC_PARTITIONS),
       maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
+      idleTimeoutMs: PARTITION_IDLE_MS,
     };
     this.groupAdmin = new GroupAdmin(kafkaConnection(config));
     this.kafka.onAssignment((assignment) => this.assign(assignment));
@@ -231,7 +234,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     }
     this.owned.set(number, partition);
     // Topics of this partition with unread events hold its watermark back from the start, as in checkLag.
-    partition.aggregator.expectPartitions(this.unread().get(number)?.keys ?? []);
+    partition.aggregator.expectPartitions(this.unread().get(number)?.keys ?? [], Date.now());
     return partition;
   }
 
@@ -310,7 +313,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       this.ends = await this.groupAdmin.endOffsets(this.topics.events());
       this.committed = await this.groupAdmin.committedOffsets(this.kafka.groupId, this.topics.events());
       const pending = this.unread();
-      for (const [number, partition] of this.owned) partition.aggregator.expectPartitions(pending.get(number)?.keys ?? []);
+      for (const [number, partition] of this.owned) partition.aggregator.expectPartitions(pending.get(number)?.keys ?? [], Date.now());
       const lag = [...pending.values()].reduce((total, { events }) => total + events, 0);
       this.lag = lag;
       this.caughtUpNow = lag === 0;

@@ -1,8 +1,15 @@
 import { createEvent, type EventType, type PayloadOf, type SagaEvent } from '#contracts';
 import { ITEMS } from '#contracts/testing';
+import { totalsReport } from '../analytics.domain.js';
 import { mergeSnapshots, StreamAggregator, type StreamSettings } from './stream-aggregator.js';
 
-const SETTINGS: StreamSettings = { graceMs: 5_000, orderTtlMs: 3_600_000, maxTrackedOrders: 1_000, maxClockSkewMs: 60_000 };
+const SETTINGS: StreamSettings = {
+  graceMs: 5_000,
+  orderTtlMs: 3_600_000,
+  maxTrackedOrders: 1_000,
+  maxClockSkewMs: 60_000,
+  idleTimeoutMs: 10_000,
+};
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
 /** An event of order `n` that happened `atMs` after T0. */
@@ -16,6 +23,7 @@ function event<T extends EventType>(n: number, type: T, atMs: number, payload: O
 }
 const created = (n: number, atMs: number) => event(n, 'OrderCreated', atMs, { userId: 'u', items: ITEMS, totalCents: 6000 });
 const completed = (n: number, atMs: number) => event(n, 'OrderCompleted', atMs, { totalCents: 6000 });
+const cancelled = (n: number, atMs: number) => event(n, 'OrderCancelled', atMs, { reason: 'payment failed', code: 'PAYMENT.DECLINED' });
 const paid = (n: number, atMs: number) =>
   event(n, 'PaymentCompleted', atMs, { paymentId: '00000000-0000-4000-8000-000000000000', amountCents: 6000, items: ITEMS });
 
@@ -60,7 +68,7 @@ describe('StreamAggregator', () => {
 
   it('drops nothing when a replay reads one partition after another', () => {
     const stream = new StreamAggregator(SETTINGS);
-    stream.expectPartitions(['p0', 'p1']); // both hold unread events at start-up
+    stream.expectPartitions(['p0', 'p1'], T0); // both hold unread events at start-up
     for (let n = 0; n < 10; n++) stream.apply(created(n, n * 30_000), null, 'p0'); // 0:00 .. 4:30
     for (let n = 10; n < 20; n++) stream.apply(created(n, (n - 10) * 30_000 + 1_000), null, 'p1'); // far behind p0
 
@@ -83,13 +91,13 @@ describe('StreamAggregator', () => {
 
   it('lets a partition with nothing left to read stop holding the watermark back', () => {
     const stream = new StreamAggregator(SETTINGS);
-    stream.expectPartitions(['p0', 'p1']);
+    stream.expectPartitions(['p0', 'p1'], T0);
     stream.apply(created(1, 1_000), null, 'p0');
     stream.apply(created(2, 200_000), null, 'p0');
     stream.apply(created(3, 2_000), null, 'p0'); // p1 silent: the watermark stays put, nothing is late
     expect(stream.report(T0 + 200_000, false).lateEventsDropped).toBe(0);
 
-    stream.expectPartitions([]); // p1 turned out to have nothing to read
+    stream.expectPartitions([], T0); // p1 turned out to have nothing to read
     stream.apply(created(4, 3_000), null, 'p0');
     expect(stream.report(T0 + 200_000, false).lateEventsDropped).toBe(1);
   });
@@ -201,5 +209,87 @@ describe('StreamAggregator', () => {
     expect(report.trackedOrders).toBe(2);
     expect(report.ordersPerMinute.at(-1)).toBe(2);
     expect(stream.apply(created(1, 1_000), null, 'p0', T0 + 3_000)).toBe(false); // still recognised as a duplicate
+  });
+
+  it('stops an idle partition from holding the watermark back once it has had nothing unread for idleTimeoutMs', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.apply(created(1, 1_000), null, 'released'); // a topic that rarely gets events
+    for (let n = 2; n < 10; n++) stream.apply(created(n, n * 30_000), null, 'created'); // up to 4:30
+    stream.expectPartitions(['created'], T0 + 300_000); // 'released' has nothing unread from now on
+    expect(stream.report(T0 + 300_000, false).hourlyTotals.at(-1)).toMatchObject({ final: false });
+    stream.apply(created(10, 30_000), null, 'created'); // not idle long enough yet: minute 0 still open
+    expect(stream.report(T0 + 300_000, false).lateEventsDropped).toBe(0);
+
+    stream.expectPartitions(['created'], T0 + 300_000 + 10_000);
+    stream.apply(created(11, 31_000), null, 'created'); // the watermark is 'created's own time now: minute 0 closed
+    expect(stream.report(T0 + 310_000, false).lateEventsDropped).toBe(1);
+    stream.apply(created(12, 320_000), null, 'released'); // its next event makes it count again
+    expect(stream.report(T0 + 320_000, false).counters.orders_created).toBe(12);
+  });
+
+  it('keeps its windows bounded while a silent partition holds the watermark back', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.expectPartitions(['p0', 'p1'], T0); // p1 has unread events that never come: the watermark stays at the start
+    for (let n = 0; n < 3 * 3_600; n++) stream.apply(created(n, n * 3_000), null, 'p0'); // 9 hours of orders, one every 3 s
+    stream.expire(null);
+
+    const snapshot = stream.snapshot();
+    expect(snapshot.seconds.length).toBeLessThanOrEqual(62);
+    expect(snapshot.minutes.length).toBeLessThanOrEqual(62);
+    expect(snapshot.hours.length).toBeLessThanOrEqual(26);
+  });
+
+  it('counts an outcome only once the order it finishes was counted, so a replay never contradicts itself', () => {
+    const stream = new StreamAggregator(SETTINGS);
+    stream.apply(paid(1, 1_500), null, 'payment');
+    stream.apply(completed(1, 2_000), null, 'completed');
+    expect(totalsReport(stream.report(T0 + 2_000, false).counters)).toMatchObject({ orderCount: 0, successfulOrders: 0, totalRevenue: 0 });
+
+    stream.apply(created(1, 1_000), null, 'created');
+    const report = stream.report(T0 + 2_000, false);
+    expect(totalsReport(report.counters)).toMatchObject({ orderCount: 1, successfulOrders: 1, ordersInFlight: 0, totalRevenue: 60 });
+    expect(report.sagaDurationMs.count).toBe(1);
+    expect(report.ordersPerMinute.at(-1)).toBe(1);
+  });
+
+  it('never shows more orders finished than created, whatever speed each topic is read at', () => {
+    // Three topics of one partition, read at random relative speeds (each topic in its own order).
+    let seed = 42;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const topics: Record<string, SagaEvent[]> = { created: [], paid: [], outcome: [] };
+    for (let n = 0; n < 300; n++) {
+      topics.created.push(created(n, n * 100));
+      if (n % 4 === 3) topics.outcome.push(cancelled(n, n * 100 + 20));
+      else {
+        topics.paid.push(paid(n, n * 100 + 10));
+        topics.outcome.push(completed(n, n * 100 + 30));
+      }
+    }
+    const stream = new StreamAggregator(SETTINGS);
+    const next = { created: 0, paid: 0, outcome: 0 };
+    for (;;) {
+      const open = Object.keys(topics).filter((topic) => next[topic as keyof typeof next] < topics[topic].length);
+      if (open.length === 0) break;
+      const topic = open[Math.floor(random() * open.length)] as keyof typeof next;
+      stream.apply(topics[topic][next[topic]++], null, topic);
+      const totals = totalsReport(stream.report(T0 + 30_000, false).counters);
+      expect(totals.successfulOrders + totals.failedOrders).toBeLessThanOrEqual(totals.orderCount);
+      expect(totals.ordersInFlight).toBeGreaterThanOrEqual(0);
+    }
+    expect(totalsReport(stream.report(T0 + 30_000, false).counters)).toMatchObject({
+      orderCount: 300,
+      successfulOrders: 225,
+      failedOrders: 75,
+      ordersInFlight: 0,
+      totalRevenue: 225 * 60,
+    });
+  });
+
+  it('counts what an order held once its track is forgotten without an OrderCreated (gone from the topic)', () => {
+    const stream = new StreamAggregator({ ...SETTINGS, maxTrackedOrders: 2 });
+    stream.apply(completed(1, 1_000), null);
+    stream.apply(created(2, 2_000), null);
+    stream.apply(created(3, 3_000), null); // order 1 is the oldest track: forgotten, its outcome counted
+    expect(totalsReport(stream.report(T0 + 3_000, false).counters)).toMatchObject({ orderCount: 2, successfulOrders: 1 });
   });
 });

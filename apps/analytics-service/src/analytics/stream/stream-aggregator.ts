@@ -11,8 +11,18 @@
  * - Windows close on the watermark: the oldest of the newest event times seen on
  *   each partition (a replay reads partitions one after another, so the newest
  *   event overall would close windows that other partitions still feed), and on
- *   the wall clock while nothing is left to read. The closing time never goes
- *   back, so a window once closed (and reported `final`) stays closed.
+ *   the wall clock while nothing is left to read. A partition with nothing unread
+ *   for `idleTimeoutMs` is idle and does not hold the watermark back (a topic that
+ *   rarely gets events would otherwise keep every window open). The closing time
+ *   never goes back, so a window once closed (and reported `final`) stays closed.
+ * - State is bounded whatever the input: windows are dropped once older than what
+ *   reports show, measured from the newest event time as well as from the closing
+ *   time; order tracks are bounded in number and age.
+ * - An order's other events count once its OrderCreated has: until then they are
+ *   held in its track (a replay reads the topics at different speeds, and outcomes
+ *   must not be counted before the orders they finish: never more orders finished
+ *   than created, never a negative number in flight). A track forgotten with events
+ *   still held (its OrderCreated is gone from the topic) counts them then.
  * - An event whose 1-minute window has closed (window end + grace period passed)
  *   is late: it still counts in the lifetime totals, but not in any window, and
  *   `lateEventsDropped` says how many such events there were.
@@ -34,6 +44,8 @@ export interface StreamSettings {
   readonly maxTrackedOrders: number;
   /** An event time further than this ahead of the time the event is read is taken as the read time (a wrong clock). */
   readonly maxClockSkewMs: number;
+  /** A partition with nothing unread for this long no longer holds the watermark back. */
+  readonly idleTimeoutMs: number;
 }
 
 export interface WindowFigures {
@@ -50,6 +62,8 @@ export interface OrderTrack {
   /** One bit per event type the order has had. */
   seen: number;
   lastEventAt: number;
+  /** Events that arrived before the order's OrderCreated, with their event time: counted when it arrives. */
+  held?: Array<[SagaEvent, number]>;
 }
 
 export interface WindowReport {
@@ -129,8 +143,11 @@ export class StreamAggregator {
   private readonly forgottenOrders = new Set<string>();
   /** The newest event time seen overall: ages the order tracks. */
   private streamTime = 0;
-  /** The newest event time seen on each partition: the watermark is their minimum. */
+  /** The newest event time seen on each partition: the watermark is their minimum, idle partitions aside. */
   private readonly partitionTimes = new Map<string, number>();
+  /** Since when (wall clock) each partition has had nothing unread, and those idle for idleTimeoutMs. */
+  private readonly idleSince = new Map<string, number>();
+  private readonly idle = new Set<string>();
   /** The latest time windows have been closed at: it only moves forward. */
   private closedUpTo = 0;
   private lateEventsDropped = 0;
@@ -163,13 +180,18 @@ export class StreamAggregator {
     this.changedOrders.add(event.correlationId);
 
     if (clamped) this.futureEventsClamped++;
-    for (const [name, delta] of countersFor(event)) this.counters[name] = (this.counters[name] ?? 0) + delta;
     // A partition's first event sets its time before the check: nothing is known to be later on it yet.
     this.partitionTimes.set(source, Math.max(this.partitionTimes.get(source) ?? at, at));
-    this.addToWindows(event, at, this.clock(wallClock));
-    this.joinDuration(track, event, at);
+    this.idle.delete(source);
+    this.idleSince.delete(source);
     this.streamTime = Math.max(this.streamTime, at);
     this.eventsProcessed++;
+    if (event.type !== 'OrderCreated' && track.createdAt === null) {
+      (track.held ??= []).push([event, at]);
+      return true;
+    }
+    this.count(track, event, at, this.clock(wallClock));
+    if (event.type === 'OrderCreated') this.release(track, wallClock);
     return true;
   }
 
@@ -183,17 +205,25 @@ export class StreamAggregator {
    * the watermark back until its first event: it may carry the oldest events of all.
    * One that has nothing left to read stops holding it back.
    */
-  expectPartitions(pending: readonly string[]): void {
+  expectPartitions(pending: readonly string[], now: number): void {
     const waiting = new Set(pending);
     for (const [source, time] of this.partitionTimes) {
       if (time === Number.NEGATIVE_INFINITY && !waiting.has(source)) this.partitionTimes.delete(source);
     }
     for (const source of waiting) if (!this.partitionTimes.has(source)) this.partitionTimes.set(source, Number.NEGATIVE_INFINITY);
+    // Nothing unread for idleTimeoutMs: idle, until its next event.
+    this.idle.clear();
+    for (const source of this.partitionTimes.keys()) {
+      if (waiting.has(source)) this.idleSince.delete(source);
+      else if (!this.idleSince.has(source)) this.idleSince.set(source, now);
+      if (now - (this.idleSince.get(source) ?? now) >= this.settings.idleTimeoutMs) this.idle.add(source);
+    }
   }
 
   /** Drops windows and order tracks that no report needs any more. */
   expire(wallClock: number | null): void {
-    const clock = this.clock(wallClock);
+    // The newest event time too: while the watermark is held back, windows older than any report shows still go.
+    const clock = Math.max(this.clock(wallClock), this.streamTime);
     this.minutes.expire(clock);
     this.hours.expire(clock);
     this.seconds.expire(clock);
@@ -284,10 +314,24 @@ export class StreamAggregator {
    */
   private clock(wallClock: number | null): number {
     let watermark = Infinity;
-    for (const time of this.partitionTimes.values()) watermark = Math.min(watermark, time);
+    for (const [source, time] of this.partitionTimes) if (!this.idle.has(source)) watermark = Math.min(watermark, time);
     if (!Number.isFinite(watermark)) watermark = 0;
     this.closedUpTo = Math.max(this.closedUpTo, watermark, wallClock ?? 0);
     return this.closedUpTo;
+  }
+
+  /** Counts an event: lifetime totals, windows, and the saga duration join. */
+  private count(track: OrderTrack, event: SagaEvent, at: number, clock: number): void {
+    for (const [name, delta] of countersFor(event)) this.counters[name] = (this.counters[name] ?? 0) + delta;
+    this.addToWindows(event, at, clock);
+    this.joinDuration(track, event, at);
+  }
+
+  /** Counts what the order held back for its OrderCreated, in the order it arrived. */
+  private release(track: OrderTrack, wallClock: number | null): void {
+    const held = track.held ?? [];
+    delete track.held;
+    for (const [event, at] of held) this.count(track, event, at, this.clock(wallClock));
   }
 
   private addToWindows(event: SagaEvent, at: number, clock: number): void {
@@ -321,6 +365,9 @@ export class StreamAggregator {
   }
 
   private forget(orderId: string): void {
+    // Its OrderCreated will not come (gone from the topic, or never published): what it held counts now.
+    const track = this.orders.get(orderId);
+    if (track?.held) this.release(track, null);
     this.orders.delete(orderId);
     this.changedOrders.delete(orderId);
     this.forgottenOrders.add(orderId);
