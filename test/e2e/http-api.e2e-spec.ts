@@ -33,6 +33,19 @@ describe('order API', () => {
     ['a total in exponent form', { userId: 'u', items: [item], total: 1e-7 }, 400, /total must be a number with at most 2 decimals/],
     ['a bad productId', { userId: 'u', items: [{ ...item, productId: 'prod 1; drop' }] }, 400, /productId must be/],
     [
+      'a __proto__ field',
+      '{"userId":"u","items":[{"productId":"prod-1","quantity":1,"price":5}],"__proto__":{"x":1}}',
+      400,
+      /property __proto__ is not allowed/,
+    ],
+    [
+      'a constructor field in an item',
+      '{"userId":"u","items":[{"productId":"prod-1","quantity":1,"price":5,"constructor":1}]}',
+      400,
+      /property items\.0\.constructor is not allowed/,
+    ],
+    ['JSON nested 20,000 deep', `{"userId":"u","items":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, 400, /nested deeper than 32 levels/],
+    [
       'a total that disagrees',
       { userId: 'u', items: [{ ...item, quantity: 2 }], total: 25 },
       400,

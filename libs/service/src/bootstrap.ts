@@ -20,6 +20,7 @@ import {
 import { kafkaConnection, loadConfig, type ServiceConfig } from './config.js';
 import type { ServiceDefinition } from './service-definition.js';
 import { Drain } from './drain.js';
+import { rejectHostileJson } from './json-guard.js';
 import { ServiceModule } from './service.module.js';
 
 /** Largest accepted HTTP body; a larger one gets 413. */
@@ -53,6 +54,7 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, forceCloseConnections: true });
   app.use(app.get(Drain).middleware);
   app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(rejectHostileJson);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   const microservice = app.connectMicroservice(
     kafkaMicroserviceOptions({
