@@ -42,5 +42,11 @@ export default {
       displayName: 'scale-out',
       testMatch: ['<rootDir>/test/scale-out/**/*.e2e-spec.ts'],
     },
+    {
+      // The fault suite, minutes per scenario: `npm run test:faults` (docs/reliability.md), not part of `npm test`.
+      ...shared,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+    },
   ],
 };

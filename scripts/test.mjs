@@ -14,13 +14,19 @@ import { ensurePostgres, stopPostgres } from './postgres.mjs';
 import { build, ROOT } from './services.mjs';
 
 // `--scale-out`: the scale-out suite alone, on a three-broker cluster; otherwise unit + e2e on one broker.
+// `--faults`: the fault suite (docs/reliability.md) on one broker, or on three with `--scale-out`;
+// `--quick` (FAULTS_QUICK=1) is its short version, the one CI runs.
 const scaleOut = process.argv.includes('--scale-out');
-const jestArgs = process.argv.slice(2).filter((arg) => arg !== '--scale-out');
-const projects = scaleOut
-  ? ['--selectProjects', 'scale-out']
-  : jestArgs.includes('--selectProjects')
-    ? []
-    : ['--selectProjects', 'unit', 'e2e'];
+const faults = process.argv.includes('--faults');
+const quick = process.argv.includes('--quick');
+const jestArgs = process.argv.slice(2).filter((arg) => !['--scale-out', '--faults', '--quick'].includes(arg));
+const projects = faults
+  ? ['--selectProjects', 'faults']
+  : scaleOut
+    ? ['--selectProjects', 'scale-out']
+    : jestArgs.includes('--selectProjects')
+      ? []
+      : ['--selectProjects', 'unit', 'e2e'];
 
 build();
 const { brokers, startedHere } = await ensureBroker({ count: scaleOut ? 3 : 1 });
@@ -28,6 +34,8 @@ const postgres = await ensurePostgres({ required: process.env.CI === 'true' });
 const resultsFile = path.join(ROOT, '.data', 'jest-results.json');
 fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
 fs.rmSync(resultsFile, { force: true });
+const faultsFile = path.join(ROOT, '.data', 'faults-results.json');
+if (faults) fs.rmSync(faultsFile, { force: true });
 
 const jest = spawnSync(
   process.execPath,
@@ -46,12 +54,15 @@ const jest = spawnSync(
       ...process.env,
       KAFKA_BROKERS: brokers,
       ...(postgres && { TEST_POSTGRES_URL: postgres.url }),
+      ...(faults && quick && { FAULTS_QUICK: '1' }),
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(),
     },
   },
 );
 if (startedHere) await stopBroker();
 if (postgres?.startedHere) await stopPostgres();
+
+if (faults) printFaultTable(faultsFile);
 
 const summary = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : null;
 if (summary) {
@@ -61,3 +72,20 @@ if (summary) {
   console.log(`jest: ${summary.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 }
 process.exit(jest.status ?? 1);
+
+/** The fault suite's table (one row per scenario, from .data/faults-results.json) and its `N passed, N failed`. */
+function printFaultTable(file) {
+  const rows = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
+  rows.sort((a, b) => Number.parseInt(a.scenario, 10) - Number.parseInt(b.scenario, 10)); // the broker kill runs last
+  const recover = (ms) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+  console.log('\n| scenario | orders | lost | duplicated effects | dead-lettered | needless compensations | time to recover | result |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const row of rows) {
+    const result = row.passed ? 'passed' : `FAILED: ${row.problems.join('; ').replaceAll('|', '/')}`;
+    console.log(
+      `| ${row.scenario} | ${row.orders} (${row.accepted} accepted) | ${row.lost} | ${row.duplicated} | ${row.deadLettered} | ${row.needless} | ${recover(row.recoverMs)} | ${result} |`,
+    );
+  }
+  const passed = rows.filter((row) => row.passed).length;
+  console.log(`${passed} passed, ${rows.length - passed} failed`);
+}
