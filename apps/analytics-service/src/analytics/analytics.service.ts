@@ -55,6 +55,8 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   private readonly loading = new Map<number, Promise<OwnedPartition>>();
   /** Partition numbers the group gave this instance (null until it has joined). */
   private assigned: Set<number> | null = null;
+  /** Counts the group's rebalances: a partition loaded across one is loaded again (see load). */
+  private rebalances = 0;
   /** The partitions this instance does not own, as their owners last saved them. */
   private others: PartitionSnapshot[] = [];
   private ends = new Map<string, { low: number; high: number }>();
@@ -216,7 +218,28 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     return loading;
   }
 
+  /**
+   * Restores the partition from its snapshot. A rebalance during the load may have given
+   * the partition to another instance (which then saves and commits past what was read
+   * here): the load is then discarded, or, if the partition is (again) this instance's,
+   * done again. Only a load that no rebalance crossed becomes the owned state.
+   */
   private async load(number: number): Promise<OwnedPartition> {
+    for (;;) {
+      const rebalances = this.rebalances;
+      const partition = await this.restore(number);
+      if (this.rebalances !== rebalances) {
+        if (this.assigned && !this.assigned.has(number)) return partition; // not ours: never registered
+        continue;
+      }
+      this.owned.set(number, partition);
+      // Topics of this partition with unread events hold its watermark back from the start, as in checkLag.
+      partition.aggregator.expectPartitions(this.unread().get(number)?.keys ?? [], Date.now());
+      return partition;
+    }
+  }
+
+  private async restore(number: number): Promise<OwnedPartition> {
     const partition: OwnedPartition = {
       number,
       aggregator: new StreamAggregator(this.settings),
@@ -232,9 +255,6 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       this.logger.warn(`partition ${number}: the snapshot covers offsets beyond the end of the topics (recreated?): rebuilding it`);
       await this.repository.clear(number);
     }
-    this.owned.set(number, partition);
-    // Topics of this partition with unread events hold its watermark back from the start, as in checkLag.
-    partition.aggregator.expectPartitions(this.unread().get(number)?.keys ?? [], Date.now());
     return partition;
   }
 
@@ -285,6 +305,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   private assign(assignment: Readonly<Record<string, number[]>>): void {
     const events = new Set(this.topics.events());
     this.assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => (events.has(topic) ? partitions : [])));
+    this.rebalances++;
     for (const number of this.owned.keys()) {
       if (!this.assigned.has(number)) this.owned.delete(number);
     }

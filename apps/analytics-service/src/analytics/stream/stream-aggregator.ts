@@ -277,7 +277,8 @@ export class StreamAggregator {
   takeOrderChanges(): OrderChanges {
     const changed = [...this.changedOrders].flatMap((id) => {
       const track = this.orders.get(id);
-      return track ? [[id, { ...track }] as [string, OrderTrack]] : [];
+      // A copy (held events included): what is saved must not change with the events applied while it is being saved.
+      return track ? [[id, structuredClone(track)] as [string, OrderTrack]] : [];
     });
     const forgotten = [...this.forgottenOrders];
     this.changedOrders.clear();

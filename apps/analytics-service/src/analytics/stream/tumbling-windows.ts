@@ -61,8 +61,9 @@ export class TumblingWindows<V> {
     return this.windows.size;
   }
 
+  /** A copy: a snapshot taken now must not change with the events applied while it is being saved. */
   toJSON(): Array<[number, V]> {
-    return [...this.windows];
+    return [...this.windows].map(([start, value]) => [start, structuredClone(value)]);
   }
 
   restore(entries: Array<[number, V]>): void {
