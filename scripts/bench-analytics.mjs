@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { produceOrders as produceSagaOrders } from './bench/saga-backlog.mjs';
 import { ensureBroker, stopBroker } from './kafka.mjs';
 import { build, entryPoint, ROOT } from './services.mjs';
 
@@ -42,6 +43,7 @@ await producer.connect();
 
 const rows = [];
 let service = null;
+const produceOrders = (count) => produceSagaOrders({ producer, topics, contracts }, count);
 try {
   let produced = await produceOrders(ORDERS);
   service = await startService();
@@ -71,61 +73,6 @@ try {
   if (startedHere) await stopBroker();
 }
 printTable(rows);
-
-/** Publishes the events of `count` orders along the saga's paths (56 % completed, 30 % declined, 14 % refunded). */
-async function produceOrders(count) {
-  const batch = new Map();
-  let events = 0;
-  const flush = async () => {
-    await producer.sendBatch({ topicMessages: [...batch].map(([topic, messages]) => ({ topic, messages })) });
-    batch.clear();
-  };
-  for (let i = 0; i < count; i++) {
-    for (const event of sagaOf(randomUUID(), i)) {
-      const topic = topics.of(event.type);
-      if (!batch.has(topic)) batch.set(topic, []);
-      batch.get(topic).push({ key: event.correlationId, value: JSON.stringify(event) });
-      events++;
-    }
-    if (i % 500 === 499) await flush();
-  }
-  await flush();
-  return events;
-}
-
-function sagaOf(orderId, i) {
-  const items = [{ productId: 'prod-1', quantity: 1, unitPriceCents: 2500 }];
-  const at = (ms) => new Date(Date.now() + ms);
-  const created = contracts.createEvent(
-    'OrderCreated',
-    { orderId, userId: 'bench', items, totalCents: 2500 },
-    { correlationId: orderId, causationId: null, occurredAt: at(0) },
-  );
-  const next = (cause, type, payload, ms) => contracts.eventCausedBy(cause, type, { orderId, ...payload }, at(ms));
-  const path = i % 50;
-  if (path < 15) {
-    const failed = next(created, 'PaymentFailed', { amountCents: 2500, code: 'PAYMENT.DECLINED', reason: 'bench' }, 5);
-    return [created, failed, next(failed, 'OrderCancelled', { code: 'PAYMENT.DECLINED', reason: 'bench' }, 10)];
-  }
-  const paid = next(created, 'PaymentCompleted', { paymentId: randomUUID(), amountCents: 2500, items }, 5);
-  if (path < 22) {
-    const failed = next(paid, 'InventoryFailed', { code: 'INVENTORY.SIMULATED_FAILURE', reason: 'bench' }, 10);
-    return [
-      created,
-      paid,
-      failed,
-      next(
-        failed,
-        'PaymentRefunded',
-        { paymentId: paid.payload.paymentId, amountCents: 2500, code: 'INVENTORY.SIMULATED_FAILURE', reason: 'bench' },
-        15,
-      ),
-      next(failed, 'OrderCancelled', { code: 'INVENTORY.SIMULATED_FAILURE', reason: 'bench' }, 15),
-    ];
-  }
-  const reserved = next(paid, 'InventoryReserved', { items }, 10);
-  return [created, paid, reserved, next(reserved, 'OrderCompleted', { totalCents: 2500 }, 15)];
-}
 
 function startService() {
   const child = spawn(process.execPath, [entryPoint('analytics-service')], {
