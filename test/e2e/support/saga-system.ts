@@ -133,7 +133,8 @@ export class SagaSystem {
     await Promise.all(
       SERVICE_NAMES.flatMap((name) => Array.from({ length: this.instances }, (_, instance) => this.stopService(name, 'SIGTERM', instance))),
     );
-    if (this.databaseUrls.size > 0)
+    // KEEP_TEST_DATABASES=1 keeps them, to look into a failure.
+    if (this.databaseUrls.size > 0 && process.env.KEEP_TEST_DATABASES !== '1')
       await this.admin((client) =>
         Promise.all(
           [...this.databaseUrls.values()].map((url) =>
