@@ -76,6 +76,8 @@ export class KafkaRuntime {
     });
     consumer.on(GROUP_JOIN, ({ payload }) => {
       this.state = 'running';
+      // A message being retried starts afresh after a (re)join: redelivered here, or now another member's.
+      this.failing = null;
       for (const listener of this.assignmentListeners) listener(payload.memberAssignment);
     });
     consumer.on(CRASH, ({ payload }) => {
