@@ -13,7 +13,7 @@ import {
   waitForTerminal,
 } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
-import { kafkaFor, produce, readTopic, waitUntilConsumed } from './support/kafka.js';
+import { kafkaFor, produce, readTopic, schemaBreakingOrderCreated, waitUntilConsumed } from './support/kafka.js';
 
 const SEED = 'e2e-resilience';
 
@@ -56,19 +56,11 @@ describe.each(e2eBackends())('saga under failure (default failure rates), on %s'
     const kafka = kafkaFor(system);
     const topic = system.topic('order.created');
     const orderId = '6f0c1c1e-0000-4000-8000-000000000001';
-    const badPayload = {
-      eventId: '6f0c1c1e-0000-4000-8000-000000000002',
-      type: 'OrderCreated',
-      version: 1,
-      occurredAt: new Date().toISOString(),
-      correlationId: orderId,
-      causationId: null,
-      payload: { orderId, userId: 'u', items: [{ productId: 'prod-1', quantity: -5, unitPriceCents: 100 }], totalCents: 100 },
-    };
+    const badPayload = schemaBreakingOrderCreated(orderId);
     await produce(kafka, topic, [
       { partition: 0, key: '{"looks":"like JSON"}', value: 'this is not JSON', headers: { trace: '{"also":"JSON-looking"}' } },
       { partition: 1, key: 'poison', value: JSON.stringify({ hello: 'world' }) },
-      { partition: 2, key: orderId, value: JSON.stringify(badPayload) },
+      { partition: 2, key: orderId, value: badPayload },
     ]);
 
     const after = await placeOrder(system, ORDER);
@@ -96,7 +88,7 @@ describe.each(e2eBackends())('saga under failure (default failure rates), on %s'
       headers: { trace: '{"also":"JSON-looking"}', 'dlq-topic': topic, 'dlq-partition': '0' },
     });
     const schemaBreaking = letters.find((m) => m.key === orderId)!;
-    expect(schemaBreaking.value).toBe(JSON.stringify(badPayload));
+    expect(schemaBreaking.value).toBe(badPayload);
     expect((await getPayment(system, orderId)).status).toBe(404);
   });
 

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { orderCreated } from '#contracts/testing';
 import type { SagaSystem } from './saga-system.js';
 import { eventually } from './http.js';
 
@@ -14,6 +15,12 @@ export interface ReadMessage {
   readonly key: string | null;
   readonly value: string | null;
   readonly headers: Record<string, string>;
+}
+
+/** An OrderCreated that the schema refuses (a negative quantity): its dead letter says "items.0.quantity must not be less than 1". */
+export function schemaBreakingOrderCreated(orderId: string): string {
+  const event = orderCreated(orderId, [{ productId: 'prod-1', quantity: -5, unitPriceCents: 100 }]);
+  return JSON.stringify({ ...event, payload: { ...event.payload, totalCents: 100 } }); // the quantity is its only fault
 }
 
 /** Reads a whole topic from the beginning (all partitions), up to its current end. */
