@@ -1,24 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { placeOrder } from '../../apps/order-service/src/orders/order.domain.js';
 import { ORDER, eventually, getOrder, postJson } from '../e2e/support/http.js';
 import { assertInvariants } from '../e2e/support/invariants.js';
 import { SagaSystem, SERVICE_NAMES } from '../e2e/support/saga-system.js';
+import { killBroker, restartBroker } from '../faults/support/inject.js';
 
 const ORDERS = Number(process.env.SCALE_OUT_ORDERS ?? 300);
 const CONCURRENCY = 20;
 const SAGA_TIMEOUT_MS = 60_000;
-const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /**
  * The scale-out topology under faults: two instances of every service on PostgreSQL
  * and three Kafka brokers (`npm run test:scale-out` starts them). Orders are posted
  * alternately to both order-service instances at the default failure rates; while
  * they are in flight, one instance of each service is SIGKILLed, then the broker that
- * leads the most order.created partitions. Nothing is restarted.
+ * leads the most order.created partitions. Nothing is restarted (the broker comes back after the last test).
  */
 describe('scale-out: two instances of every service on PostgreSQL and three brokers', () => {
   let system: SagaSystem;
@@ -32,7 +30,12 @@ describe('scale-out: two instances of every service on PostgreSQL and three brok
       env: { INITIAL_STOCK: 'prod-1:1000000,prod-2:1000000,prod-3:1000000', SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) },
     });
   }, 180_000);
-  afterAll(() => system?.stop());
+  /** The broker the last test kills, started again at the end: the cluster is left as it was found. */
+  let killedBroker: number | null = null;
+  afterAll(async () => {
+    await system?.stop();
+    if (killedBroker !== null) await restartBroker(system.brokers, 3, killedBroker);
+  });
 
   it('makes one order of two requests with one Idempotency-Key sent to both order-service instances at once', async () => {
     for (let round = 0; round < 5; round++) {
@@ -92,7 +95,9 @@ describe('scale-out: two instances of every service on PostgreSQL and three brok
     await inBatches(ORDERS / 2, CONCURRENCY, post);
     const faultsAt = performance.now();
     for (const name of SERVICE_NAMES) await system.stopService(name, 'SIGKILL', 0);
-    const broker = await killLeaderOfMostOrderPartitions(system);
+    const broker = await leaderOfMostOrderPartitions(system);
+    killBroker(3, broker);
+    killedBroker = broker;
     await inBatches(ORDERS / 2, CONCURRENCY, (n) => post(ORDERS / 2 + n));
 
     // The saga timeout bounds this wait: an order that the services could not finish is cancelled by then.
@@ -146,16 +151,13 @@ async function inBatches(count: number, concurrency: number, work: (n: number) =
   }
 }
 
-/** SIGKILLs the local broker (scripts/kafka.mjs's cluster) that leads the most order.created partitions; resolves to its id. */
-async function killLeaderOfMostOrderPartitions(system: SagaSystem): Promise<number> {
+/** The broker that leads the most order.created partitions. */
+async function leaderOfMostOrderPartitions(system: SagaSystem): Promise<number> {
   const admin = new Kafka({ clientId: 'scale-out-test', brokers: system.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const { topics } = await admin.fetchTopicMetadata({ topics: [system.topic('order.created')] });
   await admin.disconnect();
   const leads = new Map<number, number>();
   for (const { leader } of topics[0].partitions) leads.set(leader, (leads.get(leader) ?? 0) + 1);
-  const [leader] = [...leads].sort((a, b) => b[1] - a[1])[0];
-  const pid = Number(readFileSync(join(ROOT, '.data', 'kafka-cluster', `node-${leader}`, 'broker.pid'), 'utf8'));
-  process.kill(-pid, 'SIGKILL');
-  return leader;
+  return [...leads].sort((a, b) => b[1] - a[1])[0][0];
 }

@@ -18,19 +18,37 @@ const ROOT = resolve(import.meta.dirname, '..', '..', '..');
  * (KAFKA_BROKERS points elsewhere): then there is nothing this suite may kill.
  */
 export async function killAndRestartBroker(brokers: string, count: number, nodeId = 1): Promise<{ downMs: number }> {
+  const killedAt = Date.now();
+  onLocalNode(count, nodeId, { kill: true, restart: true });
+  await waitForBrokers(brokers, count, 120_000);
+  return { downMs: Date.now() - killedAt };
+}
+
+/** SIGKILLs node `nodeId` of the local topology of `count` nodes, and leaves it down. */
+export function killBroker(count: number, nodeId: number): void {
+  onLocalNode(count, nodeId, { kill: true, restart: false });
+}
+
+/** Starts node `nodeId` of the local topology of `count` nodes again; resolves when all `count` brokers answer. */
+export async function restartBroker(brokers: string, count: number, nodeId: number): Promise<void> {
+  onLocalNode(count, nodeId, { kill: false, restart: true });
+  await waitForBrokers(brokers, count, 120_000);
+}
+
+/** SIGKILLs and/or starts node `nodeId` of the local topology of `count` nodes (in a child: scripts/kafka.mjs is ESM-only JavaScript). */
+function onLocalNode(count: number, nodeId: number, { kill, restart }: { kill: boolean; restart: boolean }): void {
   const script = `
     const kafka = await import(${JSON.stringify(join(ROOT, 'scripts', 'kafka.mjs'))});
     const node = kafka.localNodes(${count})[${nodeId - 1}];
     const fs = await import('node:fs');
-    if (!fs.existsSync(node.pidFile)) { console.error('no broker pid file ' + node.pidFile); process.exit(3); }
-    await kafka.stopNode(node, console.log, { kill: true });
-    kafka.restartNode(node);
+    if (${kill}) {
+      if (!fs.existsSync(node.pidFile)) { console.error('no broker pid file ' + node.pidFile); process.exit(3); }
+      await kafka.stopNode(node, console.log, { kill: true });
+    }
+    if (${restart}) kafka.restartNode(node);
   `;
-  const killedAt = Date.now();
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`could not kill and restart the broker: ${result.stderr || result.stdout}`);
-  await waitForBrokers(brokers, count, 120_000);
-  return { downMs: Date.now() - killedAt };
+  if (result.status !== 0) throw new Error(`could not ${kill ? 'kill' : 'start'} broker ${nodeId}: ${result.stderr || result.stdout}`);
 }
 
 export async function brokerCount(brokers: string): Promise<number> {
@@ -45,7 +63,7 @@ export async function brokerCount(brokers: string): Promise<number> {
   }
 }
 
-async function waitForBrokers(brokers: string, count: number, timeoutMs: number): Promise<void> {
+export async function waitForBrokers(brokers: string, count: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await brokerCount(brokers)) < count) {
     if (Date.now() > deadline) throw new Error(`the broker did not come back within ${timeoutMs} ms`);
