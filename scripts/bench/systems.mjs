@@ -85,7 +85,12 @@ export async function startSaga({ brokers, prefix, dataDir, logDir, ports, initi
     };
     delete env.DATABASE_URL; // SQLite in DATA_DIR, the default
     const logFile = join(logDir, `${service}.log`);
-    const child = withLog(logFile, (fd) => spawn(process.execPath, [entryPoint(service)], { cwd: ROOT, env, stdio: ['ignore', fd, fd] }));
+    // BENCH_CPU_PROF=DIR: a V8 CPU profile of each service (DIR/<service>.cpuprofile, written when it stops), for Chrome DevTools.
+    const profile = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${service}.cpuprofile`]
+      : [];
+    const args = [...profile, entryPoint(service)];
+    const child = withLog(logFile, (fd) => spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] }));
     return { name: service, child, pid: child.pid, logFile };
   });
   const system = new System({

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { Database, type Dialect } from './database.js';
 
@@ -62,7 +62,31 @@ function openSqlite<DB>(file: string): Kysely<DB> {
   // Short: the wait blocks the event loop, and only this service writes here. Longer locks are retried by the consumer.
   db.pragma('busy_timeout = 1000');
   db.pragma('foreign_keys = ON');
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: db }) });
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: keepingStatements(db) }) });
+}
+
+/** Distinct SQL texts kept prepared: the queries are a fixed set, but `IN (?, ?, …)` lists vary in length. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * better-sqlite3 for Kysely, with its prepared statements kept: Kysely prepares every
+ * query anew, about 4 % of each service's CPU under load (docs/performance.md). A
+ * statement is reusable once a call on it returned; Kysely's SQLite connection runs one
+ * query at a time, and nothing here streams (a statement being iterated could not be reused).
+ */
+function keepingStatements(db: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement) return statement;
+      statement = db.prepare(sql);
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      statements.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 /** BIGINT (counts, identities) as a JS number: every value here stays far below 2^53. */
