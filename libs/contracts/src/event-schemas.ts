@@ -1,147 +1,107 @@
-import 'reflect-metadata';
 /**
- * Runtime schemas of the contract (class-validator): every consumed event is
- * checked against them before any handler logic runs (see parse-event.ts). Each
- * class implements the payload type it checks, so the two cannot drift apart.
+ * Runtime schemas of the contract (JSON Schema, compiled by Ajv): every consumed event
+ * is checked against them before any handler logic runs (see parse-event.ts). Each
+ * schema is typed `JSONSchemaType<the payload type it checks>`, so the compiler refuses
+ * a schema that drifts from events.ts. Nothing unknown is accepted, at any level.
  */
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import type { JSONSchemaType } from 'ajv';
 import { EVENT_TYPES, EVENT_VERSION, type EventType, type OrderItem, type PayloadOf } from './events.js';
 
-export class EnvelopeSchema {
-  @IsUUID()
+/** Formats the schemas use (registered by parse-event.ts): what each accepts is ours, not a library default. */
+export const FORMATS = {
+  /** 8-4-4-4-12 hex digits, any version: what randomUUID() makes, and nothing else (no "urn:uuid:" prefix). */
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  /** An RFC 3339 date-time with its offset, as toISOString() writes it (parseEvent also checks that Date can read it). */
+  'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i,
+} as const;
+
+/** The envelope as checked: its payload is checked separately, against its type's schema; causationId may be left out. */
+interface Envelope {
   eventId: string;
-
-  @IsIn(EVENT_TYPES)
   type: EventType;
-
-  @IsInt()
-  @IsIn([EVENT_VERSION], { message: `version must be ${EVENT_VERSION}` })
   version: number;
-
-  @IsISO8601({ strict: true })
   occurredAt: string;
-
-  @IsUUID()
   correlationId: string;
-
-  @IsOptional()
-  @IsUUID()
-  causationId: string | null;
-
-  @IsObject()
+  causationId?: string | null;
   payload: object;
 }
 
-class OrderItemSchema implements OrderItem {
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'productId must be 1-64 letters, digits, "-" or "_"' })
-  readonly productId: string;
+const uuid = { type: 'string', format: 'uuid' } as const;
+const positiveInt = { type: 'integer', minimum: 1 } as const;
 
-  @IsInt()
-  @Min(1)
-  readonly quantity: number;
+export const ENVELOPE_SCHEMA: JSONSchemaType<Envelope> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['eventId', 'type', 'version', 'occurredAt', 'correlationId', 'payload'],
+  properties: {
+    eventId: uuid,
+    type: { type: 'string', enum: EVENT_TYPES },
+    version: { type: 'integer', const: EVENT_VERSION },
+    occurredAt: { type: 'string', format: 'date-time' },
+    correlationId: uuid,
+    causationId: { type: 'string', format: 'uuid', nullable: true },
+    payload: { type: 'object' },
+  },
+};
 
-  @IsInt()
-  @Min(1)
-  readonly unitPriceCents: number;
-}
-
-abstract class OrderSchema {
-  @IsUUID()
-  readonly orderId: string;
-}
-
-abstract class OrderItemsSchema extends OrderSchema {
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(100)
-  @ValidateNested({ each: true })
-  @Type(() => OrderItemSchema)
-  readonly items: readonly OrderItem[];
-}
-
-abstract class FailureSchema extends OrderSchema {
-  @IsString()
-  @IsNotEmpty()
-  readonly code: string;
-
-  @IsString()
-  @MaxLength(500)
-  readonly reason: string;
-}
-
-class OrderCreatedSchema extends OrderItemsSchema implements PayloadOf<'OrderCreated'> {
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
-  readonly userId: string;
-
-  @IsInt()
-  @Min(1)
-  readonly totalCents: number;
-}
-
-class PaymentCompletedSchema extends OrderItemsSchema implements PayloadOf<'PaymentCompleted'> {
-  @IsUUID()
-  readonly paymentId: string;
-
-  @IsInt()
-  @Min(1)
-  readonly amountCents: number;
-}
-
-class PaymentFailedSchema extends FailureSchema implements PayloadOf<'PaymentFailed'> {
-  @IsInt()
-  @Min(0)
-  readonly amountCents: number;
-}
-
-class PaymentRefundedSchema extends FailureSchema implements PayloadOf<'PaymentRefunded'> {
-  @IsUUID()
-  readonly paymentId: string;
-
-  @IsInt()
-  @Min(1)
-  readonly amountCents: number;
-}
-
-class OrderCompletedSchema extends OrderSchema implements PayloadOf<'OrderCompleted'> {
-  @IsInt()
-  @Min(1)
-  readonly totalCents: number;
-}
-
-class InventoryReservedSchema extends OrderItemsSchema implements PayloadOf<'InventoryReserved'> {}
-class InventoryReleasedSchema extends OrderItemsSchema implements PayloadOf<'InventoryReleased'> {}
-class InventoryFailedSchema extends FailureSchema implements PayloadOf<'InventoryFailed'> {}
-class OrderCancelledSchema extends FailureSchema implements PayloadOf<'OrderCancelled'> {}
+const ITEM: JSONSchemaType<OrderItem> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['productId', 'quantity', 'unitPriceCents'],
+  properties: {
+    productId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: '1-64 letters, digits, "-" or "_"' },
+    quantity: positiveInt,
+    unitPriceCents: positiveInt,
+  },
+};
+const items = { type: 'array', minItems: 1, maxItems: 100, items: ITEM } as const;
+const code = { type: 'string', minLength: 1 } as const;
+const reason = { type: 'string', maxLength: 500 } as const;
 
 /** The payload schema of each event type. */
-export const PAYLOAD_SCHEMAS: { readonly [T in EventType]: new () => PayloadOf<T> } = {
-  OrderCreated: OrderCreatedSchema,
-  PaymentCompleted: PaymentCompletedSchema,
-  PaymentFailed: PaymentFailedSchema,
-  PaymentRefunded: PaymentRefundedSchema,
-  InventoryReserved: InventoryReservedSchema,
-  InventoryFailed: InventoryFailedSchema,
-  InventoryReleased: InventoryReleasedSchema,
-  OrderCancelled: OrderCancelledSchema,
-  OrderCompleted: OrderCompletedSchema,
+export const PAYLOAD_SCHEMAS: { readonly [T in EventType]: JSONSchemaType<PayloadOf<T>> } = {
+  OrderCreated: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId', 'userId', 'items', 'totalCents'],
+    properties: { orderId: uuid, userId: { type: 'string', minLength: 1, maxLength: 100 }, items, totalCents: positiveInt },
+  },
+  PaymentCompleted: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId', 'items', 'paymentId', 'amountCents'],
+    properties: { orderId: uuid, items, paymentId: uuid, amountCents: positiveInt },
+  },
+  PaymentFailed: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId', 'code', 'reason', 'amountCents'],
+    properties: { orderId: uuid, code, reason, amountCents: { type: 'integer', minimum: 0 } },
+  },
+  PaymentRefunded: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId', 'code', 'reason', 'paymentId', 'amountCents'],
+    properties: { orderId: uuid, code, reason, paymentId: uuid, amountCents: positiveInt },
+  },
+  InventoryReserved: { type: 'object', additionalProperties: false, required: ['orderId', 'items'], properties: { orderId: uuid, items } },
+  InventoryFailed: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId', 'code', 'reason'],
+    properties: { orderId: uuid, code, reason },
+  },
+  InventoryReleased: { type: 'object', additionalProperties: false, required: ['orderId', 'items'], properties: { orderId: uuid, items } },
+  OrderCancelled: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId', 'code', 'reason'],
+    properties: { orderId: uuid, code, reason },
+  },
+  OrderCompleted: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId', 'totalCents'],
+    properties: { orderId: uuid, totalCents: positiveInt },
+  },
 };

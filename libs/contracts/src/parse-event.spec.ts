@@ -45,6 +45,26 @@ describe('parseEvent', () => {
     expect(() => parseEvent(raw, ['OrderCreated'])).toThrow(/userId/);
   });
 
+  it('refuses what the schema does not name, at every level, and says which field is missing', () => {
+    const raw = valid();
+    raw.payload.items[0].colour = 'red';
+    raw.payload.coupon = 'FREE';
+    delete raw.payload.totalCents;
+    for (const problem of ['property items.0.colour should not exist', 'property coupon should not exist', 'totalCents is required']) {
+      expect(() => parseEvent(raw, ['OrderCreated'])).toThrow(problem);
+    }
+  });
+
+  it('reads ids as UUIDs only, and a date-time only with its offset', () => {
+    expect(() => parseEvent({ ...valid(), eventId: `urn:uuid:${valid().eventId}` }, ['OrderCreated'])).toThrow('eventId must be a UUID');
+    expect(() => parseEvent({ ...valid(), occurredAt: '2026-11-25T10:00:00' }, ['OrderCreated'])).toThrow('occurredAt must be a date-time');
+    expect(() => parseEvent({ ...valid(), occurredAt: '2026-13-45T10:00:00Z' }, ['OrderCreated'])).toThrow(
+      'occurredAt must be a date-time',
+    );
+    const { causationId: _left, ...withoutCausation } = valid();
+    expect(parseEvent({ ...withoutCausation, occurredAt: '2026-11-25T10:00:00+01:00' }, ['OrderCreated']).type).toBe('OrderCreated');
+  });
+
   it('rejects an event whose correlation id is not its order', () => {
     const raw = valid();
     raw.correlationId = '00000000-0000-4000-8000-000000000000';
