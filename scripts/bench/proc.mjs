@@ -45,3 +45,12 @@ export function portBusy(port) {
     server.listen(port, () => server.close(() => resolve(false)));
   });
 }
+
+/**
+ * Node flags for a V8 CPU profile of a process the bench starts, when BENCH_CPU_PROF=DIR is
+ * set: DIR/<name>.cpuprofile, written when the process exits (open it in Chrome DevTools).
+ */
+export function cpuProfileArgs(name) {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+}

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { entryPoint, ROOT, SERVICE_NAMES } from '../services.mjs';
 import { HttpClient, ORDER } from './load.mjs';
-import { cpuMs, peakRssKb } from './proc.mjs';
+import { cpuMs, cpuProfileArgs, peakRssKb } from './proc.mjs';
 import { Tracker } from './tracker.mjs';
 
 const RELAY_SCRIPT = fileURLToPath(new URL('./relay.mjs', import.meta.url));
@@ -85,11 +85,7 @@ export async function startSaga({ brokers, prefix, dataDir, logDir, ports, initi
     };
     delete env.DATABASE_URL; // SQLite in DATA_DIR, the default
     const logFile = join(logDir, `${service}.log`);
-    // BENCH_CPU_PROF=DIR: a V8 CPU profile of each service (DIR/<service>.cpuprofile, written when it stops), for Chrome DevTools.
-    const profile = process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${service}.cpuprofile`]
-      : [];
-    const args = [...profile, entryPoint(service)];
+    const args = [...cpuProfileArgs(service), entryPoint(service)];
     const child = withLog(logFile, (fd) => spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] }));
     return { name: service, child, pid: child.pid, logFile };
   });
