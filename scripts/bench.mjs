@@ -131,7 +131,8 @@ async function main() {
   if (startedHere) cleanups.push(() => stopBroker({ log }));
   const contracts = await import(pathToFileURL(path.join(ROOT, 'dist', 'libs', 'contracts', 'src', 'index.js')).href);
   const messaging = await import(pathToFileURL(path.join(ROOT, 'dist', 'libs', 'messaging', 'src', 'index.js')).href);
-  const kafka = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.ERROR });
+  // The services' client settings (TCP_NODELAY): the sinks and the raw consumer must add no delay of their own.
+  const kafka = new Kafka({ clientId: 'bench', ...messaging.kafkaClientConfig(brokers), logLevel: logLevel.ERROR });
   cleanups.push(() => deleteBenchTopics(kafka));
 
   const topics = new contracts.Topics(PREFIX);

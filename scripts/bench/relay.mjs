@@ -6,19 +6,22 @@
 //   BENCH_ROLE=relay   a kafkajs consumer on BENCH_FROM (eachBatch) that sends each batch on
 //                      to BENCH_TO in one request, then lets its offsets be committed
 //
-// The producer has the services' settings (libs/messaging/src/kafka/kafka-options.ts):
+// The client has the services' connection settings (kafka-connection.ts: TCP_NODELAY) and the
+// producer their settings (libs/messaging/src/kafka/kafka-options.ts):
 // idempotent, acks -1, one request in flight, the default partitioner (so the order id
 // keeps one partition from hop to hop). It says { ready, port } over IPC once it serves.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { kafkaClientConfig } from '../../dist/libs/messaging/src/kafka/kafka-connection.js';
 
 const { BENCH_ROLE: role, BENCH_BROKERS: brokers, BENCH_FROM: from, BENCH_TO: to, BENCH_NAME: name, BENCH_TYPE: type } = process.env;
 const maxWaitMs = Number(process.env.BENCH_MAX_WAIT_MS ?? 25);
 
 const kafka = new Kafka({
   clientId: name,
-  brokers: brokers.split(','),
+  // The services' connection settings: the broker list, and sockets with TCP_NODELAY.
+  ...kafkaClientConfig(brokers),
   logLevel: logLevel.WARN,
   retry: { initialRetryTime: 100, retries: 8 },
 });

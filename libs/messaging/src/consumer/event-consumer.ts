@@ -50,17 +50,18 @@ export class EventConsumer {
     } catch (error) {
       return this.deadLetter(context, error as Error);
     }
+    const partitionKey = `${position.topic}[${position.partition}]`;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.reactor.react(event, position);
-        this.kafka.reportRetrying(null);
+        this.kafka.reportRetrying(partitionKey, null);
         return;
       } catch (error) {
         if (!isInfrastructureFailure(error)) {
-          this.kafka.reportRetrying(null);
+          this.kafka.reportRetrying(partitionKey, null);
           return this.deadLetter(context, error as Error);
         }
-        this.kafka.reportRetrying((error as Error).message);
+        this.kafka.reportRetrying(partitionKey, (error as Error).message);
         if (attempt >= RETRY_ATTEMPTS) {
           this.logger.error(`${(error as Error).message} (after ${attempt} attempts): leaving the message to kafkajs to redeliver`);
           throw error;

@@ -1,4 +1,6 @@
-import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ISocketFactory, KafkaConfig, SASLOptions } from 'kafkajs';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
@@ -23,11 +25,31 @@ export function brokerList(brokers: string): string[] {
     .filter(Boolean);
 }
 
+/** Idle connections are probed after this long (kafkajs's own default). */
+const KEEP_ALIVE_MS = 60_000;
+
+/**
+ * kafkajs's sockets, with Nagle's algorithm off (TCP_NODELAY), as the Java client,
+ * librdkafka and kafka-python set them. kafkajs sends every request to a broker over
+ * one connection: an offset commit or a heartbeat written while a fetch is held by the
+ * broker waited, with Nagle on, for the fetch's delayed ACK (up to 40 ms on Linux).
+ * kafkajs batches by itself; it needs no batching from TCP.
+ */
+export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket = ssl
+    ? tls.connect({ host, port, ...(!net.isIP(host) && { servername: host }), ...ssl }, onConnect)
+    : net.connect({ host, port }, onConnect);
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, KEEP_ALIVE_MS);
+  return socket;
+};
+
 /** The kafkajs client settings of a connection (a bare broker list is a plaintext connection, as scripts pass it). */
-export function kafkaClientConfig(connection: KafkaConnection | string): Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl'> {
+export function kafkaClientConfig(connection: KafkaConnection | string): Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl' | 'socketFactory'> {
   const { brokers, ssl, sasl } = typeof connection === 'string' ? { brokers: connection } : connection;
   return {
     brokers: brokerList(brokers),
+    socketFactory: noDelaySocketFactory,
     ...(ssl && { ssl: { ca: [ssl.ca] } }),
     // A copy: kafkajs adds its authenticator to the object it gets, and the connection is shared by several clients.
     // (kafkajs types one object per mechanism; the fields are the same for the three.)

@@ -17,6 +17,11 @@ export interface KafkaSettings {
    * state with the offsets it covers turns this off and commits those offsets itself.
    */
   readonly autoCommit?: boolean;
+  /**
+   * How many partitions' batches are handled at once (kafkajs `partitionsConsumedConcurrently`;
+   * default 1). Messages of one partition are always handled in order, one at a time.
+   */
+  readonly partitionsConsumedConcurrently?: number;
 }
 
 /**
@@ -91,7 +96,7 @@ export function kafkaServerOptions(settings: KafkaSettings): Required<KafkaOptio
       allowAutoTopicCreation: false,
     },
     subscribe: { fromBeginning: true },
-    run: { autoCommit: settings.autoCommit ?? true },
+    run: { autoCommit: settings.autoCommit ?? true, partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? 1 },
     producer: {
       createPartitioner: Partitioners.DefaultPartitioner,
       // The idempotent producer retries without limit (kafkajs's rule); the outbox keeps the rows meanwhile.

@@ -15,7 +15,8 @@ export class KafkaRuntime {
   private producer: Producer | null = null;
   private consumer: Consumer | null = null;
   private state: ConsumerState = 'starting';
-  private failing: string | null = null;
+  /** Why each message being retried cannot be handled yet, by topic-partition (several are consumed at once). */
+  private readonly failing = new Map<string, string>();
   private readonly assignmentListeners: Array<(assignment: Readonly<Record<string, number[]>>) => void> = [];
 
   /** `groupId`: the service's consumer group, as the broker knows it. */
@@ -36,14 +37,15 @@ export class KafkaRuntime {
     return this.state;
   }
 
-  /** Why the message in hand cannot be handled (it is being retried or left to kafkajs to redeliver), or null. */
+  /** Why a message in hand cannot be handled (it is being retried or left to kafkajs to redeliver), or null. */
   get retrying(): string | null {
-    return this.failing;
+    return this.failing.values().next().value ?? null;
   }
 
-  /** The consumer path reports a message it could not handle yet (`reason`), or one it handled (null). */
-  reportRetrying(reason: string | null): void {
-    this.failing = reason;
+  /** The consumer path reports a message of `partition` ("topic[n]") it could not handle yet (`reason`), or one it handled (null). */
+  reportRetrying(partition: string, reason: string | null): void {
+    if (reason === null) this.failing.delete(partition);
+    else this.failing.set(partition, reason);
   }
 
   async send(batch: TopicMessages[]): Promise<void> {
@@ -77,7 +79,7 @@ export class KafkaRuntime {
     consumer.on(GROUP_JOIN, ({ payload }) => {
       this.state = 'running';
       // A message being retried starts afresh after a (re)join: redelivered here, or now another member's.
-      this.failing = null;
+      this.failing.clear();
       for (const listener of this.assignmentListeners) listener(payload.memberAssignment);
     });
     consumer.on(CRASH, ({ payload }) => {
