@@ -58,6 +58,21 @@ const items = { type: 'array', minItems: 1, maxItems: 100, items: ITEM } as cons
 const code = { type: 'string', minLength: 1 } as const;
 const reason = { type: 'string', maxLength: 500 } as const;
 
+/** A business failure and nothing else: the payload of InventoryFailed and of OrderCancelled. */
+const FAILURE: JSONSchemaType<PayloadOf<'InventoryFailed' | 'OrderCancelled'>> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['orderId', 'code', 'reason'],
+  properties: { orderId: uuid, code, reason },
+};
+/** The order's items and nothing else: the payload of InventoryReserved and of InventoryReleased. */
+const ITEMS_ONLY: JSONSchemaType<PayloadOf<'InventoryReserved' | 'InventoryReleased'>> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['orderId', 'items'],
+  properties: { orderId: uuid, items },
+};
+
 /** The payload schema of each event type. */
 export const PAYLOAD_SCHEMAS: { readonly [T in EventType]: JSONSchemaType<PayloadOf<T>> } = {
   OrderCreated: {
@@ -84,20 +99,10 @@ export const PAYLOAD_SCHEMAS: { readonly [T in EventType]: JSONSchemaType<Payloa
     required: ['orderId', 'code', 'reason', 'paymentId', 'amountCents'],
     properties: { orderId: uuid, code, reason, paymentId: uuid, amountCents: positiveInt },
   },
-  InventoryReserved: { type: 'object', additionalProperties: false, required: ['orderId', 'items'], properties: { orderId: uuid, items } },
-  InventoryFailed: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['orderId', 'code', 'reason'],
-    properties: { orderId: uuid, code, reason },
-  },
-  InventoryReleased: { type: 'object', additionalProperties: false, required: ['orderId', 'items'], properties: { orderId: uuid, items } },
-  OrderCancelled: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['orderId', 'code', 'reason'],
-    properties: { orderId: uuid, code, reason },
-  },
+  InventoryReserved: ITEMS_ONLY,
+  InventoryFailed: FAILURE,
+  InventoryReleased: ITEMS_ONLY,
+  OrderCancelled: FAILURE,
   OrderCompleted: {
     type: 'object',
     additionalProperties: false,
