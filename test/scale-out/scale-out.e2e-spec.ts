@@ -33,8 +33,11 @@ describe('scale-out: two instances of every service on PostgreSQL and three brok
   /** The broker the last test kills, started again at the end: the cluster is left as it was found. */
   let killedBroker: number | null = null;
   afterAll(async () => {
-    await system?.stop();
-    if (killedBroker !== null) await restartBroker(system.brokers, 3, killedBroker);
+    try {
+      await system?.stop();
+    } finally {
+      if (killedBroker !== null) await restartBroker(system.brokers, 3, killedBroker);
+    }
   });
 
   it('makes one order of two requests with one Idempotency-Key sent to both order-service instances at once', async () => {

@@ -61,8 +61,30 @@ describe('parseEvent', () => {
     expect(() => parseEvent({ ...valid(), occurredAt: '2026-13-45T10:00:00Z' }, ['OrderCreated'])).toThrow(
       'occurredAt must be a date-time',
     );
+    for (const notUuid of ['6f0c1c1e-0000-0000-8000-000000000001', '6f0c1c1e-0000-4000-0000-000000000001']) {
+      expect(() => parseEvent({ ...valid(), eventId: notUuid }, ['OrderCreated'])).toThrow('eventId must be a UUID');
+    }
+    for (const noSuchTime of ['2026-02-29T10:00:00Z', '2026-04-31T10:00:00Z', '2026-11-25T24:00:00Z', '2026-11-25T10:60:00Z']) {
+      expect(() => parseEvent({ ...valid(), occurredAt: noSuchTime }, ['OrderCreated'])).toThrow('occurredAt must be a date-time');
+    }
+    expect(parseEvent({ ...valid(), occurredAt: '2028-02-29T23:59:59.999Z' }, ['OrderCreated']).type).toBe('OrderCreated');
     const { causationId: _left, ...withoutCausation } = valid();
     expect(parseEvent({ ...withoutCausation, occurredAt: '2026-11-25T10:00:00+01:00' }, ['OrderCreated']).type).toBe('OrderCreated');
+  });
+
+  it('says at most 20 findings, and how many more there are', () => {
+    const raw = valid();
+    for (let n = 0; n < 1000; n++) raw.payload[`extra${n}`] = n;
+    const reason = (() => {
+      try {
+        parseEvent(raw, ['OrderCreated']);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(reason.split('; ')).toHaveLength(21);
+    expect(reason).toMatch(/; and 980 more$/);
   });
 
   it('rejects an event whose correlation id is not its order', () => {

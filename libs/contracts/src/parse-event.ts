@@ -49,13 +49,20 @@ function jsonOf(bytes: Buffer | string): unknown {
   }
 }
 
+/** At most this many findings in a reason: it travels in a dead letter's header. */
+const MAX_FINDINGS = 20;
+
 /** Ajv's findings as sentences that name each field by its path (items.0.quantity), joined by "; ". */
 function describe(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map(sentence).join('; ');
+  const all = errors ?? [];
+  const said = all.slice(0, MAX_FINDINGS).map(sentence);
+  if (all.length > MAX_FINDINGS) said.push(`and ${all.length - MAX_FINDINGS} more`);
+  return said.join('; ');
 }
 
 function sentence({ keyword, instancePath, params, parentSchema }: ErrorObject): string {
-  const path = instancePath.slice(1).replaceAll('/', '.');
+  // A JSON pointer: "/items/0/quantity", with "~1" for "/" and "~0" for "~" inside a name.
+  const path = instancePath.slice(1).replaceAll('/', '.').replaceAll('~1', '/').replaceAll('~0', '~');
   const field = path || 'value';
   const at = (name: string) => (path ? `${path}.${name}` : name);
   switch (keyword) {

@@ -80,7 +80,12 @@ function keepingStatements(db: SQLite.Database): SqliteDatabase {
     close: () => db.close(),
     prepare(sql) {
       let statement = statements.get(sql);
-      if (statement) return statement;
+      if (statement) {
+        // Least recently used goes first: a hit moves to the end of the Map's order.
+        statements.delete(sql);
+        statements.set(sql, statement);
+        return statement;
+      }
       statement = db.prepare(sql);
       if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
       statements.set(sql, statement);

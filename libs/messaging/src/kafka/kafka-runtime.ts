@@ -17,6 +17,8 @@ export class KafkaRuntime {
   private state: ConsumerState = 'starting';
   /** Why each message being retried cannot be handled yet, by topic-partition (several are consumed at once). */
   private readonly failing = new Map<string, string>();
+  /** The partitions ("topic[n]") of the last assignment; null until the first. */
+  private owned: Set<string> | null = null;
   private readonly assignmentListeners: Array<(assignment: Readonly<Record<string, number[]>>) => void> = [];
 
   /** `groupId`: the service's consumer group, as the broker knows it. */
@@ -42,9 +44,14 @@ export class KafkaRuntime {
     return this.failing.values().next().value ?? null;
   }
 
-  /** The consumer path reports a message of `partition` ("topic[n]") it could not handle yet (`reason`), or one it handled (null). */
+  /**
+   * The consumer path reports a message of `partition` ("topic[n]") it could not handle yet
+   * (`reason`), or one it handled (null). A partition this member no longer owns is not
+   * reported: a handler still retrying across a rebalance must not hold readiness at 503
+   * for a message that is now another member's.
+   */
   reportRetrying(partition: string, reason: string | null): void {
-    if (reason === null) this.failing.delete(partition);
+    if (reason === null || (this.owned && !this.owned.has(partition))) this.failing.delete(partition);
     else this.failing.set(partition, reason);
   }
 
@@ -80,6 +87,9 @@ export class KafkaRuntime {
       this.state = 'running';
       // A message being retried starts afresh after a (re)join: redelivered here, or now another member's.
       this.failing.clear();
+      this.owned = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => `${topic}[${partition}]`)),
+      );
       for (const listener of this.assignmentListeners) listener(payload.memberAssignment);
     });
     consumer.on(CRASH, ({ payload }) => {
