@@ -39,12 +39,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { analyticsCatchUp } from './bench/analytics.mjs';
 import { closedLoop, openLoop } from './bench/load.mjs';
 import { freePort, portBusy } from './bench/proc.mjs';
-import { kafkaVersion, producerPerformance } from './bench/producer-performance.mjs';
+import { producerPerformance } from './bench/producer-performance.mjs';
 import { writeResults } from './bench/report.mjs';
 import { ratio, summarize } from './bench/stats.mjs';
 import { relayTopics, startRelayChain, startSaga } from './bench/systems.mjs';
 import { readTopics, startSink } from './bench/tracker.mjs';
-import { ensureBroker, stopBroker } from './kafka.mjs';
+import { ensureBroker, kafkaVersion, stopBroker } from './kafka.mjs';
 import { build, ROOT, serviceDefinitions, SERVICE_NAMES } from './services.mjs';
 
 const QUICK = process.argv.includes('--quick');

@@ -327,7 +327,8 @@ async function startOrJoinLocal(nodes, log) {
   return { brokers: bootstrapOf(nodes), startedHere: true };
 }
 
-function kafkaVersion() {
+/** The broker's Kafka version, from kafka/pom.xml. */
+export function kafkaVersion() {
   const match = fs.readFileSync(POM, 'utf8').match(/<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/);
   if (!match) throw new Error(`No <kafka.version> in ${POM}`);
   return match[1];
@@ -335,26 +336,44 @@ function kafkaVersion() {
 
 /** Downloads the broker's runtime classpath once per pom content; returns the libs folder. */
 function fetchJars(version, log) {
-  const cacheDir = path.join(ROOT, '.cache', 'kafka', version);
+  return fetchClasspath({ pom: POM, cacheDir: path.join(ROOT, '.cache', 'kafka', version), what: `Apache Kafka ${version} jars`, log });
+}
+
+/**
+ * Copies the runtime classpath of `pom` (with Maven `properties`, "-Dname=value") from Maven
+ * Central into `cacheDir`/libs, once per pom content; returns that libs folder. `what` names it
+ * in messages.
+ */
+export function fetchClasspath({ pom, cacheDir, what, properties = [], log = console.log }) {
   const libs = path.join(cacheDir, 'libs');
   const marker = path.join(cacheDir, '.complete');
   // The marker holds the pom's hash, so editing the pom (e.g. a log4j bump) refetches.
-  const pomHash = createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
+  const pomHash = createHash('sha256').update(fs.readFileSync(pom)).digest('hex');
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === pomHash) return libs;
 
-  log(`Fetching Apache Kafka ${version} jars from Maven Central (first run only)...`);
+  log(`Fetching ${what} from Maven Central (first run only)...`);
   const startedAt = Date.now();
   // copy-dependencies never deletes, so start clean to avoid two versions of a jar.
   fs.rmSync(cacheDir, { recursive: true, force: true });
   fs.mkdirSync(libs, { recursive: true });
   const mvn = spawnSync(
     'mvn',
-    ['-q', '-B', '-Dstyle.color=never', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+    [
+      '-q',
+      '-B',
+      '-Dstyle.color=never',
+      '-f',
+      pom,
+      ...properties,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
     { cwd: ROOT, encoding: 'utf8' },
   );
-  if (mvn.error?.code === 'ENOENT') throw new Error('Maven (mvn) is not installed; it is needed once to fetch the Kafka jars.');
+  if (mvn.error?.code === 'ENOENT') throw new Error(`Maven (mvn) is not installed; it is needed once to fetch ${what}.`);
   if (mvn.status !== 0) {
-    throw new Error(`Fetching the Kafka jars failed (mvn exit ${mvn.status}):\n${mvn.stdout}${mvn.stderr}`);
+    throw new Error(`Fetching ${what} failed (mvn exit ${mvn.status}):\n${mvn.stdout}${mvn.stderr}`);
   }
   fs.writeFileSync(marker, `${pomHash}\n`);
   log(`Fetched ${fs.readdirSync(libs).length} jars in ${seconds(Date.now() - startedAt)} into ${path.relative(ROOT, libs)}.`);

@@ -2,52 +2,23 @@
 // what a JVM client gets from the same broker. The tool is in org.apache.kafka:kafka-tools,
 // which the broker's classpath (kafka/pom.xml, fetched by scripts/kafka.mjs) leaves out, so
 // its jars are fetched once, at the broker's version, into .cache/kafka-tools/<version>/libs.
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { fetchClasspath, kafkaVersion } from '../kafka.mjs';
 import { ROOT } from '../services.mjs';
 
-const BROKER_POM = path.join(ROOT, 'kafka', 'pom.xml');
 const TOOLS_POM = path.join(ROOT, 'scripts', 'bench', 'kafka-tools.pom.xml');
 const TIMEOUT_MS = 300_000;
 
-/** The broker's Kafka version, from kafka/pom.xml (as scripts/kafka.mjs reads it). */
-export function kafkaVersion() {
-  const match = fs.readFileSync(BROKER_POM, 'utf8').match(/<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/);
-  if (!match) throw new Error(`No <kafka.version> in ${BROKER_POM}`);
-  return match[1];
-}
-
-/** Fetches kafka-tools and its runtime classpath once per version and pom content; returns the folder of jars. */
+/** kafka-tools and its runtime classpath at the broker's version, fetched once per version and pom content. */
 function toolsJars(version, log) {
-  const cacheDir = path.join(ROOT, '.cache', 'kafka-tools', version);
-  const libs = path.join(cacheDir, 'libs');
-  const marker = path.join(cacheDir, '.complete');
-  const pomHash = createHash('sha256').update(fs.readFileSync(TOOLS_POM)).digest('hex');
-  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === pomHash) return libs;
-  log(`Fetching Kafka ${version}'s tools (kafka-tools) from Maven Central (first run only)...`);
-  fs.rmSync(cacheDir, { recursive: true, force: true });
-  fs.mkdirSync(libs, { recursive: true });
-  const mvn = spawnSync(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-Dstyle.color=never',
-      '-f',
-      TOOLS_POM,
-      `-Dkafka.version=${version}`,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${libs}`,
-      '-DincludeScope=runtime',
-    ],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (mvn.error?.code === 'ENOENT') throw new Error('Maven (mvn) is not installed; it is needed once to fetch kafka-tools.');
-  if (mvn.status !== 0) throw new Error(`Fetching kafka-tools failed (mvn exit ${mvn.status}):\n${mvn.stdout}${mvn.stderr}`);
-  fs.writeFileSync(marker, `${pomHash}\n`);
-  return libs;
+  return fetchClasspath({
+    pom: TOOLS_POM,
+    cacheDir: path.join(ROOT, '.cache', 'kafka-tools', version),
+    what: `Kafka ${version}'s tools (kafka-tools)`,
+    properties: [`-Dkafka.version=${version}`],
+    log,
+  });
 }
 
 /**
