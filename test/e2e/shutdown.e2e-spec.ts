@@ -2,7 +2,7 @@ import { eventually, getPayment, ORDER, postJson, request, waitForTerminal } fro
 import { assertInvariants } from './support/invariants.js';
 import { SagaSystem, sleep } from './support/saga-system.js';
 
-type Outcome = { status: number; orderId?: string } | { error: string };
+type Outcome = { status: number; orderId?: string } | { error: string; when: 'before SIGTERM' | 'after SIGTERM' };
 
 /** What a client saw when its request failed: the error code undici gives, e.g. ECONNREFUSED or UND_ERR_SOCKET. */
 function failureCode(error: unknown): string {
@@ -35,7 +35,8 @@ describe('an orderly shutdown of order-service under load', () => {
           outcomes.push({ status: response.status, orderId: response.body?.orderId as string | undefined });
           if (response.status === 503) return;
         } catch (error) {
-          outcomes.push({ error: failureCode(error) });
+          const when = shuttingDown ? 'after SIGTERM' : 'before SIGTERM';
+          outcomes.push({ error: failureCode(error), when });
           if (shuttingDown) return;
         }
       }
@@ -46,7 +47,7 @@ describe('an orderly shutdown of order-service under load', () => {
     await Promise.all(clients);
 
     expect(exitCode).toBe(0);
-    const failures = outcomes.filter((outcome): outcome is { error: string } => 'error' in outcome);
+    const failures = outcomes.filter((outcome): outcome is Extract<Outcome, { error: string }> => 'error' in outcome);
     const answers = outcomes.filter((outcome): outcome is { status: number; orderId?: string } => 'status' in outcome);
     // A connection refused means "not taken": safe to retry. A reset would mean "maybe taken": never.
     expect(failures.filter((failure) => failure.error !== 'ECONNREFUSED')).toEqual([]);

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -181,13 +180,14 @@ class Shutdown {
     // Leave a second for closing connections and the database.
     const deadline = Date.now() + SHUTDOWN_TIMEOUT_MS - 1_000;
     try {
-      await app.get(Drain).begin(deadline);
-      // Idle keep-alive connections are closed now; a client's next request opens a new one and gets 503.
-      (app.getHttpServer() as Server).closeIdleConnections();
+      const drain = app.get(Drain);
+      await drain.begin(deadline);
       await app.get(KafkaRuntime).stopConsuming();
       if (this.relay && !(await this.relay.flush(deadline))) {
         this.logger.warn('the outbox could not be published before the shutdown deadline: the next start publishes it');
       }
+      // Keep-alive connections stay open (each request on one gets 503 and Connection: close) until none came for a while.
+      await drain.quiet(deadline);
     } finally {
       this.relay?.stop();
       await app.close();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Request, Response } from 'express';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { Drain } from './drain.js';
 
 /** Just enough of an Express request/response pair for the middleware. */
@@ -12,12 +13,13 @@ class FakeResponse extends EventEmitter {
   setHeader(name: string, value: string): void {
     this.headers[name.toLowerCase()] = value;
   }
-  status(code: number): this {
+  writeHead(code: number, headers: Record<string, string>): void {
     this.statusCode = code;
-    return this;
+    for (const [name, value] of Object.entries(headers)) this.setHeader(name, value);
+    this.headersSent = true;
   }
-  json(body: unknown): void {
-    this.body = body;
+  end(body: string): void {
+    this.body = JSON.parse(body);
     this.headersSent = true;
     this.emit('close');
   }
@@ -26,7 +28,12 @@ class FakeResponse extends EventEmitter {
 function exchange(accept = 'application/json') {
   const response = new FakeResponse();
   const request = { headers: { accept } };
-  return { request: request as unknown as Request, response, asResponse: response as unknown as Response };
+  return { request: request as unknown as IncomingMessage, response, asResponse: response as unknown as ServerResponse };
+}
+
+function busyFor(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until); // the event loop reads nothing meanwhile
 }
 
 describe('Drain', () => {
@@ -60,7 +67,7 @@ describe('Drain', () => {
     expect(inFlight.response.headers.connection).toBe('close');
     expect(await drain.run(() => Promise.resolve('too late'))).toBeUndefined();
 
-    inFlight.response.json({ orderId: 'o-1' });
+    inFlight.response.end(JSON.stringify({ orderId: 'o-1' }));
     finishWork();
     await begun;
     expect(drained).toBe(true);
@@ -73,5 +80,53 @@ describe('Drain', () => {
     void drain.run(() => new Promise<void>(() => undefined)); // never ends
 
     await expect(drain.begin(Date.now() + 100)).resolves.toBeUndefined();
+  });
+
+  it('answers 503 to a request that waited unread on a keep-alive connection while the process was busy, never a reset', async () => {
+    const drain = new Drain();
+    const server = createServer((request, response) => drain.middleware(request, response, () => response.end('taken')));
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    const closed = new Promise<string>((done, fail) => {
+      socket.once('error', fail);
+      socket.once('close', () => done(received));
+    });
+    const post = 'POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n';
+    socket.write(post);
+    while (!received.includes('taken')) await new Promise((done) => setTimeout(done, 5));
+
+    socket.write(post); // the client's next request, on the same connection...
+    busyFor(100); // ...reaches a process that cannot read it yet: to the server, the connection looks idle
+    const deadline = Date.now() + 5_000;
+    await drain.begin(deadline);
+    await drain.quiet(deadline);
+    await new Promise((done) => server.close(done));
+
+    const answers = await closed;
+    expect(answers.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 503']);
+    expect(answers).toMatch(/connection: close/i);
+  });
+
+  it('waits until no request came for a while, checked after the sockets were read, and not past the deadline', async () => {
+    const drain = new Drain();
+    await drain.begin(Date.now() + 1_000);
+    const started = Date.now();
+    await drain.quiet(Date.now() + 1_000, 50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+
+    const late = exchange();
+    const request = () => drain.middleware(late.request, late.asResponse, () => undefined);
+    request();
+    const stillComing = setInterval(request, 10);
+    try {
+      const deadline = Date.now() + 150;
+      await drain.quiet(deadline, 50);
+      expect(Date.now()).toBeGreaterThanOrEqual(deadline);
+    } finally {
+      clearInterval(stillComing);
+    }
   });
 });

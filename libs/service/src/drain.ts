@@ -1,4 +1,8 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How long no request must have arrived before the server may close its connections. */
+export const DRAIN_QUIET_MS = 200;
 
 /**
  * The first step of an orderly shutdown. Once it begins, nothing new starts: HTTP
@@ -10,7 +14,8 @@ import type { NextFunction, Request, Response } from 'express';
 export class Drain {
   private draining = false;
   private readonly inProgress = new Set<Promise<unknown>>();
-  private readonly responses = new Set<Response>();
+  private readonly responses = new Set<ServerResponse>();
+  private lastRequestAt = 0;
 
   get started(): boolean {
     return this.draining;
@@ -29,11 +34,13 @@ export class Drain {
   }
 
   /** Express middleware: 503 once draining, and every request in progress is waited for. A server-sent events stream is not. */
-  readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
+  readonly middleware = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
     if (this.draining) {
-      response.setHeader('Connection', 'close');
-      response.setHeader('Retry-After', '1');
-      response.status(503).json({ statusCode: 503, error: 'Service Unavailable', message: 'the service is shutting down; retry shortly' });
+      this.lastRequestAt = Date.now();
+      response.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close', 'Retry-After': '1' });
+      response.end(
+        JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message: 'the service is shutting down; retry shortly' }),
+      );
       return;
     }
     if (request.headers.accept !== 'text/event-stream') {
@@ -46,11 +53,29 @@ export class Drain {
   /** Stops new requests and work; resolves when what was in progress finished, or at `deadline` (epoch ms). */
   async begin(deadline: number): Promise<void> {
     this.draining = true;
+    this.lastRequestAt = Date.now();
     // The answers still to come end their connection: no client sends another request down it.
     for (const response of this.responses) if (!response.headersSent) response.setHeader('Connection', 'close');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((done) => (timer = setTimeout(done, Math.max(0, deadline - Date.now()))));
     await Promise.race([Promise.allSettled([...this.inProgress]), timeout]);
     clearTimeout(timer);
+  }
+
+  /**
+   * Resolves once no request has arrived for `quietMs`, or at `deadline`; only then may the
+   * server close its keep-alive connections. A connection counts as idle while a request
+   * sent down it waits unread (a busy process reads late), and closing it then resets that
+   * request: the client cannot tell whether it was taken. So each check first lets the
+   * event loop read what arrived, and every request read meanwhile gets its 503.
+   */
+  async quiet(deadline: number, quietMs = DRAIN_QUIET_MS): Promise<void> {
+    for (;;) {
+      const wait = Math.min(this.lastRequestAt + quietMs, deadline) - Date.now();
+      if (wait > 0) await sleep(wait);
+      await new Promise(setImmediate); // after the poll phase: the sockets have been read
+      const now = Date.now();
+      if (now >= deadline || now - this.lastRequestAt >= quietMs) return;
+    }
   }
 }
