@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { aptInstall } from './apt.mjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -109,12 +110,7 @@ function binaries() {
 }
 
 function installServer(log) {
-  if (!IS_ROOT || !fs.existsSync('/usr/bin/apt-get')) return null;
-  log("PostgreSQL's server is missing: installing Debian's package (apt-get install postgresql)...");
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'postgresql'], { stdio: 'inherit', env });
-  return install.status === 0 ? binaries() : null;
+  return aptInstall(['postgresql'], { log, why: "PostgreSQL's server is missing" }) ? binaries() : null;
 }
 
 function initOnce(bin, log) {

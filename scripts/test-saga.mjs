@@ -200,7 +200,9 @@ async function serviceHealth(service) {
   try {
     const response = await request('GET', `${service.url}/health`);
     if (response.status === 200 && response.body?.status === 'ok') return { ...service, problem: null };
-    const detail = response.body?.message ?? response.text.slice(0, 120);
+    // @nestjs/terminus names each check that is down, with its reason: {status: "error", error: {kafka: {message}}}.
+    const down = Object.entries(response.body?.error ?? {}).map(([check, { message }]) => `${check}${message ? ` (${message})` : ''}`);
+    const detail = down.length > 0 ? `${down.join(', ')} down` : response.text.slice(0, 120);
     return { ...service, problem: `HTTP ${response.status}${detail ? `: ${detail}` : ''}` };
   } catch (error) {
     return { ...service, problem: describeError(error) };

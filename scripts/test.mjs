@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { aptInstall, hasCommand } from './apt.mjs';
 import { ensureBroker, stopBroker } from './kafka.mjs';
 import { ensurePostgres, stopPostgres } from './postgres.mjs';
 import { build, ROOT } from './services.mjs';
@@ -31,6 +32,8 @@ const projects = faults
 build();
 const { brokers, startedHere } = await ensureBroker({ count: scaleOut ? 3 : 1 });
 const postgres = await ensurePostgres({ required: process.env.CI === 'true' });
+// The metrics e2e test runs promtool and a Prometheus server (Debian's package has both).
+if (!scaleOut && !faults && !hasCommand('promtool')) aptInstall(['prometheus'], { why: 'Prometheus is missing' });
 const resultsFile = path.join(ROOT, '.data', 'jest-results.json');
 fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
 fs.rmSync(resultsFile, { force: true });

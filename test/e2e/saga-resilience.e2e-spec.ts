@@ -105,9 +105,12 @@ describe.each(e2eBackends())('saga under failure (default failure rates), on %s'
       'an HTTP answer',
     );
 
-    expect(first).toMatchObject({ status: 503, body: { status: 'unavailable', kafka: 'starting' } });
+    expect(first).toMatchObject({ status: 503, body: { status: 'error', error: { kafka: { status: 'down', consumer: 'starting' } } } });
     await system.waitForHealth('payment-service');
-    expect(await request(system.url('payment-service', '/health'))).toMatchObject({ status: 200, body: { kafka: 'running' } });
+    expect(await request(system.url('payment-service', '/health'))).toMatchObject({
+      status: 200,
+      body: { info: { kafka: { consumer: 'running' } } },
+    });
   });
 
   it('retries while a service cannot write its database, and neither loses nor dead-letters the step', async () => {
@@ -120,7 +123,7 @@ describe.each(e2eBackends())('saga under failure (default failure rates), on %s'
       10_000,
       'payment-service not ready while its database is locked',
     );
-    expect(notReady.body).toMatchObject({ status: 'unavailable', message: expect.stringMatching(/^retrying a message: /) });
+    expect(notReady.body).toMatchObject({ status: 'error', error: { kafka: { message: expect.stringMatching(/^retrying a message: /) } } });
     expect((await request(system.url('payment-service', '/health/live'))).status).toBe(200);
     await sleep(12_000); // longer than the consumer's own retries: kafkajs must redeliver
     expect((await getOrder(system, orderId)).status).toBe('pending');

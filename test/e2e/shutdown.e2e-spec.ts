@@ -72,8 +72,14 @@ describe('an orderly shutdown of order-service under load', () => {
 
   it('answers liveness and readiness apart', async () => {
     const url = system.url('payment-service');
-    expect(await request(`${url}/health/live`)).toMatchObject({ status: 200, body: { status: 'ok', service: 'payment-service' } });
-    expect(await request(`${url}/health/ready`)).toMatchObject({ status: 200, body: { status: 'ok', kafka: 'running' } });
+    expect(await request(`${url}/health/live`)).toMatchObject({
+      status: 200,
+      body: { status: 'ok', info: { process: { service: 'payment-service' } } },
+    });
+    expect(await request(`${url}/health/ready`)).toMatchObject({
+      status: 200,
+      body: { status: 'ok', info: { kafka: { consumer: 'running' } } },
+    });
   });
 
   it('keeps its inbox as long as the longest retention of the topics it reads, plus a day', () => {

@@ -15,6 +15,8 @@ import { DashboardController } from './dashboard/dashboard.controller.js';
  */
 export const analyticsService = defineService({
   name: 'analytics-service',
+  summary:
+    'Reads every saga topic in its own consumer group and keeps windowed aggregates by event time: GET /analytics, the live stream and the dashboard.',
   port: 3005,
   config: AnalyticsServiceConfig,
   migrations: ANALYTICS_MIGRATIONS,

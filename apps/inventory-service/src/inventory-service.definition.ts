@@ -9,6 +9,7 @@ import { InventoryService } from './inventory/inventory.service.js';
 /** Reserves a paid order's items (a simulated warehouse), and puts them back when the order is cancelled. */
 export const inventoryService = defineService({
   name: 'inventory-service',
+  summary: "Reserves a paid order's items (a simulated warehouse), and puts them back when the order is cancelled.",
   port: 3004,
   config: InventoryServiceConfig,
   migrations: INVENTORY_MIGRATIONS,

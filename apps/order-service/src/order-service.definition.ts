@@ -10,6 +10,7 @@ import { SagaTimeoutWatcher } from './orders/saga-timeout.watcher.js';
 /** Takes orders over HTTP, starts their saga, and finishes each order on the first outcome. */
 export const orderService = defineService({
   name: 'order-service',
+  summary: 'Takes orders over HTTP, starts their saga, and finishes each order on the first outcome.',
   port: 3002,
   config: OrderServiceConfig,
   migrations: ORDER_MIGRATIONS,

@@ -9,6 +9,7 @@ import { PaymentsService } from './payments/payments.service.js';
 /** Charges each new order once (a simulated gateway), and refunds it when the saga is compensated. */
 export const paymentService = defineService({
   name: 'payment-service',
+  summary: 'Charges each new order once (a simulated gateway), and refunds it when the saga is compensated.',
   port: 3003,
   config: PaymentServiceConfig,
   migrations: PAYMENT_MIGRATIONS,

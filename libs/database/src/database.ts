@@ -77,6 +77,11 @@ export class Database<DB = unknown> {
     });
   }
 
+  /** Resolves once the database answered a trivial query (readiness). */
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.kysely);
+  }
+
   async close(): Promise<void> {
     await this.kysely.destroy();
   }

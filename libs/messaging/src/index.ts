@@ -16,3 +16,4 @@ export * from './inbox/inbox-pruner.js';
 export * from './unit-of-work.js';
 export * from './saga-participant.js';
 export * from './transactional-messaging.js';
+export * from './metrics.js';

@@ -17,8 +17,9 @@ export abstract class SagaParticipant<State, Input extends EventType, Output ext
     protected readonly unitOfWork: UnitOfWork,
   ) {}
 
-  async react(event: EventOf<Input>): Promise<void> {
-    await this.unitOfWork.react(this, event);
+  /** Resolves to false if the event had been applied before. */
+  react(event: EventOf<Input>): Promise<boolean> {
+    return this.unitOfWork.react(this, event);
   }
 
   abstract context(): Context;

@@ -1,6 +1,6 @@
 import type { SagaEvent } from '#contracts';
 import type { Database } from '#database';
-import { react, type Decider } from '#domain';
+import { react, type Decider, type Reaction } from '#domain';
 import type { Inbox } from './inbox/inbox.js';
 import type { OutboxRelay } from './outbox/outbox-relay.js';
 import type { OutboxStore } from './outbox/outbox-store.js';
@@ -19,6 +19,8 @@ export interface Participant<State, Input extends SagaEvent, Output extends Saga
   load(orderId: string): Promise<State>;
   /** Writes the new state. `events`: the consumed event (if any), then the emitted ones. */
   save(state: State, before: State, events: readonly SagaEvent[]): Promise<void>;
+  /** After the transaction committed (once, however often it ran): the new state and the events it emitted. */
+  committed?(state: State, emitted: readonly Output[]): void;
 }
 
 /**
@@ -63,31 +65,36 @@ export class UnitOfWork {
   }
 
   /** A participant's reaction to a consumed event, once: load → decide → evolve → save → emit, in one transaction. */
-  react<S, I extends SagaEvent, O extends SagaEvent, C>(participant: Participant<S, I, O, C>, event: I): Promise<boolean> {
-    return this.applyOnce(event, async (emit) => {
+  async react<S, I extends SagaEvent, O extends SagaEvent, C>(participant: Participant<S, I, O, C>, event: I): Promise<boolean> {
+    let reaction: Reaction<S, O> | undefined; // the last run's: the one that committed
+    const applied = await this.applyOnce(event, async (emit) => {
       const before = await participant.load(event.correlationId);
-      const { events, state } = react(participant.decider, before, event, participant.context());
-      await participant.save(state, before, [event, ...events]);
-      events.forEach(emit);
+      reaction = react(participant.decider, before, event, participant.context());
+      await participant.save(reaction.state, before, [event, ...reaction.events]);
+      reaction.events.forEach(emit);
     });
+    if (applied && reaction) participant.committed?.(reaction.state, reaction.events);
+    return applied;
   }
 
   /**
    * A decision that no consumed event caused (the saga timeout): load → decide →
    * evolve → save → emit for one order, in one transaction. Resolves to the emitted events.
    */
-  decide<S, I extends SagaEvent, O extends SagaEvent, C>(
+  async decide<S, I extends SagaEvent, O extends SagaEvent, C>(
     participant: Participant<S, I, O, C>,
     orderId: string,
     decision: (state: S, context: C) => O[],
   ): Promise<O[]> {
-    return this.commit(async (emit) => {
+    const { events, state } = await this.commit(async (emit) => {
       const before = await participant.load(orderId);
       const events = decision(before, participant.context());
       const state = events.reduce<S>(participant.decider.evolve, before);
       if (events.length > 0) await participant.save(state, before, events);
       events.forEach(emit);
-      return events;
+      return { events, state };
     });
+    if (events.length > 0) participant.committed?.(state, events);
+    return events;
   }
 }

@@ -7,12 +7,14 @@ import { Topics, type EventType } from '#contracts';
 import { openDatabase, redact, type Database } from '#database';
 import {
   ensureTopics,
+  GroupAdmin,
   Inbox,
   inboxKeepMs,
   InboxPruner,
   kafkaMicroserviceOptions,
   KafkaRuntime,
   OutboxRelay,
+  OutboxStore,
   TOPIC_PARTITIONS,
   topicRetentionsMs,
   TRANSACTIONAL_MESSAGING_TABLES,
@@ -21,6 +23,9 @@ import { kafkaConnection, loadConfig, type ServiceConfig } from './config.js';
 import type { ServiceDefinition } from './service-definition.js';
 import { Drain } from './drain.js';
 import { rejectHostileJson } from './json-guard.js';
+import { httpMetrics } from './metrics/http-metrics.js';
+import { serveOpenApi } from './openapi.js';
+import { registerServiceMetrics } from './metrics/service-metrics.js';
 import { ServiceModule } from './service.module.js';
 
 /** Largest accepted HTTP body; a larger one gets 413. */
@@ -52,10 +57,12 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   // forceCloseConnections: an open server-sent-events stream must not hold up shutdown.
   const module = ServiceModule.assemble(definition, config, topics, database);
   const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, forceCloseConnections: true });
+  app.use(httpMetrics);
   app.use(app.get(Drain).middleware);
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(rejectHostileJson);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  serveOpenApi(app, definition.name, definition.summary);
   const microservice = app.connectMicroservice(
     kafkaMicroserviceOptions({
       connection: kafkaConnection(config),
@@ -74,6 +81,7 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
 
   const kafka = app.get(KafkaRuntime);
   const relay = transactional ? app.get(OutboxRelay) : null;
+  registerServiceMetrics(definition.name, kafka, new GroupAdmin(kafkaConnection(config)), transactional ? app.get(OutboxStore) : null);
   shutdown.attach(app, relay);
   kafka.watch(microservice, (error) => {
     logger.error(`Kafka consumer stopped for good (${error.message}); exiting so a supervisor can restart it`);

@@ -5,3 +5,4 @@ export * from './health.controller.js';
 export * from './drain.js';
 export * from './service.module.js';
 export * from './bootstrap.js';
+export * from './openapi.js';

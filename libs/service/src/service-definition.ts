@@ -11,6 +11,8 @@ import type { ServiceConfig } from './config.js';
 export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, T extends EventType = EventType> {
   /** e.g. "order-service": names the logs, the Kafka client and group, and the database file. */
   readonly name: string;
+  /** One sentence on what the service does: the description of its API (/docs). */
+  readonly summary: string;
   /** Default HTTP port (PORT overrides it). */
   readonly port: number;
   readonly config: new () => C;

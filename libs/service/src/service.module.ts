@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { Topics, type EventType } from '#contracts';
 import { Database } from '#database';
 import {
@@ -17,12 +18,13 @@ import {
 import type { ServiceConfig } from './config.js';
 import { Drain } from './drain.js';
 import { HealthController, SERVICE_NAME } from './health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 import type { ServiceDefinition } from './service-definition.js';
 
 /**
  * One service, assembled from its definition: its configuration, its database,
  * the Kafka runtime and the consumer path with its one events controller, the
- * outbox and the inbox (unless the service keeps its own offsets), GET /health,
+ * outbox and the inbox (unless the service keeps its own offsets), GET /health and /metrics,
  * and the service's own controllers and providers.
  */
 @Global()
@@ -40,8 +42,11 @@ export class ServiceModule implements OnApplicationShutdown {
     const reactor = definition.reactions.by;
     return {
       module: ServiceModule,
+      // A readiness check that fails is answered with 503 and its reason; the consumer's own log says why already.
+      imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [
         HealthController,
+        MetricsController,
         eventsControllerFor(definition.reactions.to.map((type) => topics.of(type))),
         ...definition.controllers,
       ],

@@ -216,7 +216,8 @@ export class SagaSystem {
       }
       // The body names the service: a port answered by another process does not count.
       const healthy = await fetch(this.url(name, '/health', instance)).then(
-        async (response) => response.ok && ((await response.json()) as { service?: string }).service === name,
+        async (response) =>
+          response.ok && ((await response.json()) as { info?: { kafka?: { service?: string } } }).info?.kafka?.service === name,
         () => false,
       );
       if (healthy && child.exitCode === null) return;
@@ -238,7 +239,7 @@ function key(service: ServiceName, instance: number): string {
 const PORT_RANGE = { from: 20_000, size: 10_000 };
 let nextPort = PORT_RANGE.from + Math.floor(Math.random() * PORT_RANGE.size);
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let tries = 0; tries < PORT_RANGE.size; tries++) {
     const port = nextPort;
     nextPort = nextPort + 1 < PORT_RANGE.from + PORT_RANGE.size ? nextPort + 1 : PORT_RANGE.from;

@@ -358,7 +358,7 @@ export async function runSchemathesis(system: SagaSystem, root: string): Promise
   const { existsSync } = await import('node:fs');
   if (!existsSync(st)) {
     const made = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
-    const installed = made.status === 0 && spawnSync(`${venv}/bin/pip`, ['install', '-q', 'schemathesis'], { encoding: 'utf8' });
+    const installed = made.status === 0 && spawnSync(`${venv}/bin/pip`, ['install', '-q', 'schemathesis==4.32.5'], { encoding: 'utf8' });
     if (!installed || installed.status !== 0)
       return { skipped: `could not install schemathesis: ${made.stderr}${installed ? installed.stderr : ''}`, failures: [] };
   }

@@ -108,6 +108,9 @@ export class Load {
   }
 }
 
+/** Every order of the load is placed for one of these users. */
+export const LOAD_USER = /^load-user-\d+$/;
+
 /** Orders of one or two products at prices with cents, quantities 1-3; the server computes the total. */
 export function orderBody(n: number) {
   const items = [{ productId: `prod-${(n % 3) + 1}`, quantity: (n % 3) + 1, price: 10 + (n % 7) + 0.25 }];

@@ -13,6 +13,7 @@ export const RESULTS_FILE = join(ROOT, '.data', 'faults-results.json');
 /** The order as GET /orders/:id shows it. */
 export interface OrderView {
   readonly orderId: string;
+  readonly userId: string;
   readonly status: 'pending' | 'completed' | 'cancelled';
   readonly cancellationCode: string | null;
   readonly createdAt: string;
@@ -45,6 +46,12 @@ export interface MeasureOptions {
   readonly quietTimeoutMs: number;
   /** A cancellation the scenario's fault explains (e.g. a saga timeout while a participant was down); every other one is needless. */
   readonly explains?: (order: OrderView, effects: Effects) => boolean;
+  /**
+   * Orders another client placed on purpose (schemathesis, with whatever items it made up):
+   * not strays, and their cancellations are not needless; they must still end, and every
+   * invariant holds for them too.
+   */
+  readonly placedByOthers?: (order: OrderView) => boolean;
   /** Dead letters the scenario itself caused (poison messages); any other one is a problem. */
   readonly expectedDeadLetters?: number;
   /** Scenario-specific checks, run after the common ones: each returns the problems it found. */
@@ -88,7 +95,8 @@ export async function measure(system: SagaSystem, options: MeasureOptions): Prom
 
   const accepted = load.accepted();
   const lost = accepted.filter((id) => byId.get(id)?.status !== 'completed' && byId.get(id)?.status !== 'cancelled');
-  const strays = orders.filter((order) => !accepted.includes(order.orderId));
+  const others = orders.filter((order) => !accepted.includes(order.orderId) && (options.placedByOthers?.(order) ?? false));
+  const strays = orders.filter((order) => !accepted.includes(order.orderId) && !others.includes(order));
   const pending = orders.filter((order) => order.status === 'pending');
 
   const messages = await readRaw(kafkaFor(system), [...Object.values(ONCE_PER_ORDER).map((name) => system.topic(name))]);
@@ -98,7 +106,7 @@ export async function measure(system: SagaSystem, options: MeasureOptions): Prom
   for (const perOrder of effects.values()) for (const [orderId, events] of perOrder) if (events.length > 1) duplicatedOrders.add(orderId);
   for (const order of orders) if (hasRepeatedStep(order)) duplicatedOrders.add(order.orderId);
 
-  const cancelled = orders.filter((order) => order.status === 'cancelled');
+  const cancelled = orders.filter((order) => order.status === 'cancelled' && !others.includes(order));
   const explained = cancelled.filter((order) => options.explains?.(order, effects) ?? false);
   const needless = cancelled.length - explained.length;
 

@@ -112,12 +112,13 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     await this.groupAdmin.close();
   }
 
-  /** Folds in one consumed event, unless the state already covers its offset. */
-  async react(event: SagaEvent, position: MessagePosition): Promise<void> {
+  /** Folds in one consumed event, unless the state already covers its offset; false for an event already counted. */
+  async react(event: SagaEvent, position: MessagePosition): Promise<boolean> {
     const partition = await this.partition(position.partition);
-    if (!this.admit(partition, position)) return;
-    partition.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition), Date.now());
+    if (!this.admit(partition, position)) return false;
+    const counted = partition.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition), Date.now());
     this.changes.next();
+    return counted;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { Controller, Get, Header, NotFoundException, Param, StreamableFile } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { dashboardAssets, type DashboardAsset } from './dashboard-assets.js';
 
 /** Everything the page loads comes from this service: no inline code, no other host. */
@@ -18,6 +19,7 @@ const CONTENT_SECURITY_POLICY = [
  * The live dashboard at `/`: a static page (apps/analytics-service/public) that draws
  * GET /analytics/stream with Chart.js, which is served from node_modules.
  */
+@ApiExcludeController()
 @Controller()
 export class DashboardController {
   private readonly files = dashboardAssets();

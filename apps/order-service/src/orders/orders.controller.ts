@@ -1,17 +1,42 @@
 import { BadRequestException, Body, Controller, Get, Headers, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ErrorView } from '#service';
 import { CreateOrderDto } from './dto/create-order.dto.js';
 import { ListOrdersQuery } from './dto/list-orders.query.js';
-import { orderDetail, orderSummary } from './dto/order.view.js';
+import { orderDetail, OrderDetailView, OrderPageView, orderSummary, OrderView } from './dto/order.view.js';
 import { OrdersService } from './orders.service.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+@ApiTags('orders')
 @Controller('orders')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Place an order: it is pending, and its saga starts (OrderCreated).' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '1-255 visible ASCII characters. A retry with the same key returns the same order (header Idempotent-Replayed: true).',
+  })
+  @ApiCreatedResponse({ type: OrderView })
+  @ApiBadRequestResponse({
+    type: ErrorView,
+    description: 'Malformed JSON, a missing, unknown or invalid field, or a total that disagrees with the items.',
+  })
+  @ApiUnprocessableEntityResponse({ type: ErrorView, description: 'The Idempotency-Key was used before for a different request.' })
   async create(
     @Body() request: CreateOrderDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -26,12 +51,20 @@ export class OrdersController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List orders, newest first.' })
+  @ApiOkResponse({ type: OrderPageView })
+  @ApiBadRequestResponse({ type: ErrorView })
   async list(@Query() query: ListOrdersQuery) {
     const { orders, total } = await this.orders.list(query.status, query.limit, query.offset);
     return { items: orders.map(orderSummary), total, limit: query.limit, offset: query.offset };
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One order: its status, why it was cancelled, and every saga step with its time.' })
+  @ApiOkResponse({ type: OrderDetailView })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'The id is not a UUID.' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiNotFoundResponse({ type: ErrorView })
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
     const { order, history } = await this.orders.get(id);
     return orderDetail(order, history);

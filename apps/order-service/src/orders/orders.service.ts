@@ -17,6 +17,7 @@ import {
   type OrderStatus,
 } from './order.domain.js';
 import { OrdersRepository, type HistoryEntry } from './orders.repository.js';
+import { recordSagaEnd } from './saga.metrics.js';
 
 export interface PlacedOrder {
   readonly order: Order;
@@ -51,6 +52,10 @@ export class OrdersService extends SagaParticipant<Order, OrderInput['type'], Or
   async save(order: Order, before: Order, events: readonly SagaEvent[]): Promise<void> {
     if (order !== before) await this.orders.update(order);
     await this.orders.recordSteps(events.map((event) => ({ event, detail: describe(event) })));
+  }
+
+  committed(order: Order, emitted: readonly OrderOutput[]): void {
+    recordSagaEnd(order, emitted);
   }
 
   /** Cancels every pending order older than the saga timeout; resolves to how many were cancelled. */

@@ -4,6 +4,7 @@ import type { KafkaContext } from '@nestjs/microservices';
 import { DeadLetterHeaders, InvalidEventError, parseEvent, type SagaEvent, type Topics } from '#contracts';
 import { isTransientDatabaseError } from '#database';
 import type { KafkaRuntime } from '../kafka/kafka-runtime.js';
+import { deadLetters, eventHandling, eventsConsumed, type ConsumeOutcome } from '../metrics.js';
 import type { EventReactor, MessagePosition } from './event-reactor.js';
 
 /** Raised by a handler for an input it can never process: dead-lettered without retries. */
@@ -42,26 +43,30 @@ export class EventConsumer {
   }
 
   private async handle(value: unknown, context: KafkaContext, position: MessagePosition): Promise<void> {
+    const started = performance.now();
+    const type = this.topics.typeOn(position.topic);
     let event: SagaEvent;
     try {
-      const type = this.topics.typeOn(position.topic);
       if (!type) throw new InvalidEventError(`topic ${position.topic} carries no saga event`);
       event = parseEvent(value, [type]);
     } catch (error) {
-      return this.deadLetter(context, error as Error);
+      return this.deadLetter(context, type, error as Error);
     }
     const partitionKey = `${position.topic}[${position.partition}]`;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.reactor.react(event, position);
+        const outcome: ConsumeOutcome = (await this.reactor.react(event, position)) === false ? 'duplicate' : 'applied';
         this.kafka.reportRetrying(partitionKey, null);
+        eventsConsumed.inc({ type: event.type, outcome });
+        eventHandling.observe({ type: event.type, outcome }, (performance.now() - started) / 1_000);
         return;
       } catch (error) {
         if (!isInfrastructureFailure(error)) {
           this.kafka.reportRetrying(partitionKey, null);
-          return this.deadLetter(context, error as Error);
+          return this.deadLetter(context, event.type, error as Error);
         }
         this.kafka.reportRetrying(partitionKey, (error as Error).message);
+        eventsConsumed.inc({ type: event.type, outcome: 'retried' });
         if (attempt >= RETRY_ATTEMPTS) {
           this.logger.error(`${(error as Error).message} (after ${attempt} attempts): leaving the message to kafkajs to redeliver`);
           throw error;
@@ -73,7 +78,8 @@ export class EventConsumer {
   }
 
   /** Sends the message, exactly as it was read (value, key and headers byte for byte), to the dead-letter topic with the reason. */
-  private async deadLetter(context: KafkaContext, error: Error, reason = `${error.name}: ${error.message}`): Promise<void> {
+  private async deadLetter(context: KafkaContext, type: string | undefined, error: Error): Promise<void> {
+    const reason = `${error.name}: ${error.message}`;
     const message = context.getMessage();
     const origin = `${context.getTopic()}[${context.getPartition()}]@${message.offset}`;
     this.logger.warn(`Dead-lettering ${origin}: ${reason}`);
@@ -98,6 +104,8 @@ export class EventConsumer {
         ],
       },
     ]);
+    eventsConsumed.inc({ type: type ?? 'unknown', outcome: 'dead_lettered' });
+    deadLetters.inc({ topic: context.getTopic() });
   }
 }
 

@@ -13,7 +13,8 @@ export interface MessagePosition {
  * already checked against that type's schema.
  */
 export interface EventReactor<T extends EventType = EventType> {
-  react(event: EventOf<T>, position: MessagePosition): void | Promise<void>;
+  /** Resolves to false if the event had been applied before and nothing changed (a duplicate); otherwise it was applied. */
+  react(event: EventOf<T>, position: MessagePosition): void | boolean | Promise<void | boolean>;
   /**
    * Called when a message is done with: applied, skipped, or dead-lettered. Not when
    * it failed for a reason of the service's own, since Kafka then delivers it again.

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { PartitionLag } from '../metrics.js';
 import { kafkaClientConfig, type KafkaConnection } from './kafka-connection.js';
 
 const RESET_TIMEOUT_MS = 30_000;
@@ -71,6 +72,20 @@ export class GroupAdmin {
       }
     }
     return ends;
+  }
+
+  /** The group's lag on `partitions` (topic → partition numbers): end offset minus committed offset (all of it, if nothing was committed). */
+  async lag(groupId: string, partitions: Readonly<Record<string, readonly number[]>>): Promise<PartitionLag[]> {
+    const topics = Object.keys(partitions);
+    if (topics.length === 0) return [];
+    const [ends, committed] = await Promise.all([this.endOffsets(topics), this.committedOffsets(groupId, topics)]);
+    return Object.entries(partitions).flatMap(([topic, numbers]) =>
+      numbers.map((partition) => {
+        const end = ends.get(partitionKey(topic, partition));
+        const from = committed.get(partitionKey(topic, partition)) ?? end?.low ?? 0;
+        return { topic, partition, lag: Math.max(0, (end?.high ?? 0) - from) };
+      }),
+    );
   }
 
   async close(): Promise<void> {

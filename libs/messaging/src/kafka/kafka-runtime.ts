@@ -19,6 +19,7 @@ export class KafkaRuntime {
   private readonly failing = new Map<string, string>();
   /** The partitions ("topic[n]") of the last assignment; null until the first. */
   private owned: Set<string> | null = null;
+  private lastAssignment: Readonly<Record<string, number[]>> = {};
   private readonly assignmentListeners: Array<(assignment: Readonly<Record<string, number[]>>) => void> = [];
 
   /** `groupId`: the service's consumer group, as the broker knows it. */
@@ -33,6 +34,11 @@ export class KafkaRuntime {
       this.producer = producer;
       subscription.unsubscribe();
     });
+  }
+
+  /** This member's partitions (topic → partition numbers) as of the last rebalance; none before the first or once stopped. */
+  get assignment(): Readonly<Record<string, number[]>> {
+    return this.state === 'stopped' ? {} : this.lastAssignment;
   }
 
   get consumerState(): ConsumerState {
@@ -90,6 +96,7 @@ export class KafkaRuntime {
       this.owned = new Set(
         Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => `${topic}[${partition}]`)),
       );
+      this.lastAssignment = payload.memberAssignment;
       for (const listener of this.assignmentListeners) listener(payload.memberAssignment);
     });
     consumer.on(CRASH, ({ payload }) => {

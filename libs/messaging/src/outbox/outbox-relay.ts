@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { Message, TopicMessages } from 'kafkajs';
+import { outboxPublish } from '../metrics.js';
 
 /** A committed event waiting to be published, as the outbox table holds it. */
 export interface OutboxMessage {
@@ -8,6 +9,8 @@ export interface OutboxMessage {
   readonly topic: string;
   readonly key: string;
   readonly value: string;
+  /** When the transaction that wrote it committed (ISO 8601). */
+  readonly createdAt: string;
 }
 
 /** Where the relay reads from: the service's outbox table. */
@@ -137,6 +140,8 @@ export class OutboxRelay {
   private async publishPending(): Promise<void> {
     for (let rows = await this.nextBatch(); rows.length > 0; rows = await this.nextBatch()) {
       await this.send!(groupByTopic(rows));
+      const acknowledged = Date.now();
+      for (const row of rows) outboxPublish.observe((acknowledged - Date.parse(row.createdAt)) / 1_000);
       await this.outbox.markPublished(rows.map((row) => row.id));
     }
   }

@@ -52,7 +52,21 @@ export class OutboxStore implements OutboxSource {
   }
 
   pending(limit: number): Promise<OutboxMessage[]> {
-    return this.database.query.selectFrom('outbox').select(['id', 'topic', 'key', 'value']).orderBy('id').limit(limit).execute();
+    return this.database.query
+      .selectFrom('outbox')
+      .select(['id', 'topic', 'key', 'value', 'created_at as createdAt'])
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** How many events wait to be published. */
+  async count(): Promise<number> {
+    const { count } = await this.database.query
+      .selectFrom('outbox')
+      .select((select) => select.fn.countAll<number | string>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(count);
   }
 
   async markPublished(ids: number[]): Promise<void> {

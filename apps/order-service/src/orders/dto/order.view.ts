@@ -1,9 +1,53 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { fromCents } from '#domain';
-import type { Order } from '../order.domain.js';
+import { ORDER_STATUSES, type Order, type OrderStatus } from '../order.domain.js';
 import type { HistoryEntry } from '../orders.repository.js';
 
-/** The order as the API shows it: decimal amounts, as the client sent them. */
-export function orderSummary(order: Order) {
+/** What the API shows of an order: decimal amounts, as the client sent them. */
+
+export class OrderItemView {
+  @ApiProperty({ example: 'prod-1' }) productId: string;
+  @ApiProperty({ example: 2 }) quantity: number;
+  @ApiProperty({ example: 25 }) price: number;
+}
+
+export class OrderView {
+  @ApiProperty({ format: 'uuid' }) orderId: string;
+  @ApiProperty({ enum: ORDER_STATUSES, example: 'pending' }) status: OrderStatus;
+  @ApiProperty({ example: 'user-123' }) userId: string;
+  @ApiProperty({ type: [OrderItemView] }) items: OrderItemView[];
+  @ApiProperty({ example: 50 }) total: number;
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example: null,
+    description: 'e.g. PAYMENT.DECLINED, INVENTORY.INSUFFICIENT_STOCK, SAGA.TIMEOUT',
+  })
+  cancellationCode: string | null;
+  @ApiProperty({ type: 'string', nullable: true, example: null }) cancellationReason: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class HistoryEntryView {
+  @ApiProperty({ description: 'The event of this saga step', example: 'PaymentCompleted' }) step: string;
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty({ type: 'string', nullable: true, example: 'amount 50.00' }) detail: string | null;
+}
+
+export class OrderDetailView extends OrderView {
+  @ApiProperty({ type: [HistoryEntryView], description: 'Every saga step with its time, oldest first.' })
+  history: HistoryEntryView[];
+}
+
+export class OrderPageView {
+  @ApiProperty({ type: [OrderView], description: 'Newest first.' }) items: OrderView[];
+  @ApiProperty({ description: 'Orders matching the filter, all pages.' }) total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+}
+
+export function orderSummary(order: Order): OrderView {
   return {
     orderId: order.id,
     status: order.status,
@@ -17,6 +61,6 @@ export function orderSummary(order: Order) {
   };
 }
 
-export function orderDetail(order: Order, history: HistoryEntry[]) {
+export function orderDetail(order: Order, history: HistoryEntry[]): OrderDetailView {
   return { ...orderSummary(order), history };
 }
