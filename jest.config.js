@@ -15,6 +15,7 @@ const shared = {
     '^#domain$': '<rootDir>/libs/domain/src/index.ts',
     '^#messaging$': '<rootDir>/libs/messaging/src/index.ts',
     '^#service$': '<rootDir>/libs/service/src/index.ts',
+    '^#service/tracing$': '<rootDir>/libs/service/src/tracing/start-tracing.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

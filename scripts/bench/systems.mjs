@@ -82,6 +82,8 @@ export async function startSaga({ brokers, prefix, dataDir, logDir, ports, initi
       PAYMENT_FAILURE_RATE: '0',
       INVENTORY_FAILURE_RATE: '0',
       INITIAL_STOCK: initialStock,
+      // As the Docker image runs them: JSON lines (an access line per POST at info), not the pretty ones for a terminal.
+      LOG_FORMAT: process.env.LOG_FORMAT ?? 'json',
     };
     delete env.DATABASE_URL; // SQLite in DATA_DIR, the default
     const logFile = join(logDir, `${service}.log`);

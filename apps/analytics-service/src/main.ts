@@ -1,4 +1,7 @@
-import { runService } from '#service';
-import { analyticsService } from './analytics-service.definition.js';
+import { startTracing } from '#service/tracing';
 
+// Tracing first: the app's modules are loaded after it, so that its instrumentation sees them.
+startTracing('analytics-service');
+const { runService } = await import('#service');
+const { analyticsService } = await import('./analytics-service.definition.js');
 await runService(analyticsService);

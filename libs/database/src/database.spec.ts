@@ -26,6 +26,24 @@ describe.each(testBackends())('Database on $dialect', (backend) => {
     }
   });
 
+  it('adds a column a plumbing table gained since an older version made it, once', async () => {
+    const older = { sqlite: 'CREATE TABLE IF NOT EXISTS outbox (id INTEGER)', postgres: 'CREATE TABLE IF NOT EXISTS outbox (id INTEGER)' };
+    const newer = {
+      sqlite: 'CREATE TABLE IF NOT EXISTS outbox (id INTEGER, headers TEXT)',
+      postgres: 'CREATE TABLE IF NOT EXISTS outbox (id INTEGER, headers TEXT)',
+      addedColumns: [{ table: 'outbox', column: 'headers', type: 'TEXT' }],
+    };
+    // The older table exists when the newer definition comes; the second time, the column exists already.
+    const test = await backend.open<Tables>({ migrations: MIGRATIONS, plumbing: [older, newer, newer] });
+    try {
+      await sql`INSERT INTO outbox (id, headers) VALUES (1, 'h')`.execute(test.database.query);
+      const { rows } = await sql<{ headers: string }>`SELECT headers FROM outbox`.execute(test.database.query);
+      expect(rows).toEqual([{ headers: 'h' }]);
+    } finally {
+      await test.dispose();
+    }
+  });
+
   it('commits all of a transaction or nothing', async () => {
     const test = await backend.open<Tables>({ migrations: MIGRATIONS });
     const { database } = test;

@@ -15,6 +15,8 @@ export interface Migrations {
 export interface PlumbingTable {
   readonly sqlite: string;
   readonly postgres: string;
+  /** Columns added since the table first shipped: added at start to a table made by an older version. */
+  readonly addedColumns?: ReadonlyArray<{ readonly table: string; readonly column: string; readonly type: string }>;
 }
 
 export interface DatabaseOptions {
@@ -156,13 +158,26 @@ async function migrate<DB>(database: Database<DB>, kysely: Kysely<DB>, options: 
       await sql`SELECT pg_advisory_xact_lock(hashtext('schema-migration'))`.execute(tx);
       await sql`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`.execute(tx);
     }
-    for (const table of options.plumbing ?? []) await sql.raw(table[dialect]).execute(tx);
+    for (const table of options.plumbing ?? []) {
+      await sql.raw(table[dialect]).execute(tx);
+      for (const { table: name, column, type } of table.addedColumns ?? [])
+        if (!(await hasColumn(tx, dialect, name, column))) await sql.raw(`ALTER TABLE ${name} ADD COLUMN ${column} ${type}`).execute(tx);
+    }
     const current = await schemaVersion(tx, dialect);
     for (const [index, step] of steps.slice(current).entries()) {
       for (const statement of splitStatements(step)) await sql.raw(statement).execute(tx);
       await setSchemaVersion(tx, dialect, current + index + 1);
     }
   });
+}
+
+async function hasColumn<DB>(tx: Kysely<DB>, dialect: Dialect, table: string, column: string): Promise<boolean> {
+  const { rows } =
+    dialect === 'sqlite'
+      ? await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table}) WHERE name = ${column}`.execute(tx)
+      : await sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
+          WHERE table_schema = current_schema() AND table_name = ${table} AND column_name = ${column}`.execute(tx);
+  return rows.length > 0;
 }
 
 async function schemaVersion<DB>(tx: Kysely<DB>, dialect: Dialect): Promise<number> {

@@ -17,3 +17,4 @@ export * from './unit-of-work.js';
 export * from './saga-participant.js';
 export * from './transactional-messaging.js';
 export * from './metrics.js';
+export * from './tracing.js';

@@ -25,6 +25,8 @@ import { Drain } from './drain.js';
 import { rejectHostileJson } from './json-guard.js';
 import { httpMetrics } from './metrics/http-metrics.js';
 import { serveOpenApi } from './openapi.js';
+import { setUpLogging } from './logging.js';
+import { stopTracing } from './tracing/start-tracing.js';
 import { registerServiceMetrics } from './metrics/service-metrics.js';
 import { ServiceModule } from './service.module.js';
 
@@ -40,6 +42,8 @@ const SHARED_OUTBOX_POLL_MS = 1_000;
  * consumer's producer, and an orderly shutdown on SIGINT/SIGTERM.
  */
 export async function runService<T extends EventType>(definition: ServiceDefinition<ServiceConfig, T>): Promise<INestApplication> {
+  // First: every line from here on, a configuration error included, goes through pino (LOG_FORMAT, LOG_LEVEL).
+  const logging = setUpLogging(definition.name);
   const logger = new Logger(definition.name);
   // Signals are handled from the first moment: before the app exists, there is nothing to drain.
   const shutdown = new Shutdown(logger);
@@ -55,8 +59,12 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   const database = await openDatabaseOrExit(definition, config, logger);
 
   // forceCloseConnections: an open server-sent-events stream must not hold up shutdown.
-  const module = ServiceModule.assemble(definition, config, topics, database);
-  const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, forceCloseConnections: true });
+  const module = ServiceModule.assemble(definition, config, topics, database, logging);
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bodyParser: false,
+    forceCloseConnections: true,
+    logger: logging.logger,
+  });
   app.use(httpMetrics);
   app.use(app.get(Drain).middleware);
   app.useBodyParser('json', { limit: BODY_LIMIT });
@@ -199,6 +207,7 @@ class Shutdown {
     } finally {
       this.relay?.stop();
       await app.close();
+      await stopTracing().catch((error: Error) => this.logger.warn(`exporting the last spans failed: ${error.message}`));
       process.exit(code);
     }
   }

@@ -16,6 +16,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { SASL_MECHANISMS, type KafkaConnection, type SaslMechanism } from '#messaging';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from './logging.js';
 
 /** Settings every service reads from its environment. Subclasses add their own. */
 export abstract class ServiceConfig {
@@ -69,6 +70,13 @@ export abstract class ServiceConfig {
   @ValidateIf((config: ServiceConfig) => isSet(config.KAFKA_SASL_MECHANISM))
   @IsString({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' })
   KAFKA_SASL_PASSWORD?: string;
+
+  /** `pretty` (default): readable lines for a person; `json`: one JSON object per line, for a log pipeline. */
+  @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT: LogFormat = 'pretty';
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 }
 
 const isSet = (value: unknown) => value !== undefined;

@@ -16,6 +16,7 @@ import {
   type TransactionalMessaging,
 } from '#messaging';
 import type { ServiceConfig } from './config.js';
+import type { Logging } from './logging.js';
 import { Drain } from './drain.js';
 import { HealthController, SERVICE_NAME } from './health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -37,13 +38,14 @@ export class ServiceModule implements OnApplicationShutdown {
     config: ServiceConfig,
     topics: Topics,
     database: Database,
+    logging: Logging,
   ): DynamicModule {
     const transactional = definition.delivery === 'outbox+inbox';
     const reactor = definition.reactions.by;
     return {
       module: ServiceModule,
       // A readiness check that fails is answered with 503 and its reason; the consumer's own log says why already.
-      imports: [TerminusModule.forRoot({ logger: false })],
+      imports: [TerminusModule.forRoot({ logger: false }), logging.module],
       controllers: [
         HealthController,
         MetricsController,
@@ -61,7 +63,8 @@ export class ServiceModule implements OnApplicationShutdown {
         { provide: EVENT_REACTOR, useExisting: reactor },
         {
           provide: EventConsumer,
-          useFactory: (kafka: KafkaRuntime, events: EventReactor) => new EventConsumer(definition.name, topics, kafka, events),
+          useFactory: (kafka: KafkaRuntime, events: EventReactor) =>
+            new EventConsumer(definition.name, topics, kafka, events, logging.context),
           inject: [KafkaRuntime, EVENT_REACTOR],
         },
         ...(transactional ? transactionalMessagingProviders(topics) : []),

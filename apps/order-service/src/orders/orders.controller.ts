@@ -66,7 +66,7 @@ export class OrdersController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiNotFoundResponse({ type: ErrorView })
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
-    const { order, history } = await this.orders.get(id);
-    return orderDetail(order, history);
+    const { order, history, traceId } = await this.orders.get(id);
+    return orderDetail(order, history, traceId);
   }
 }

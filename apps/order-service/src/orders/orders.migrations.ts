@@ -27,6 +27,8 @@ export const ORDER_MIGRATIONS: Migrations = {
   );
   CREATE INDEX order_history_by_order ON order_history (order_id, id);
   `,
+    // The trace of the request that placed the order (null when tracing is off).
+    `ALTER TABLE orders ADD COLUMN trace_id TEXT;`,
   ],
   postgres: [
     `
@@ -53,5 +55,6 @@ export const ORDER_MIGRATIONS: Migrations = {
     );
     CREATE INDEX order_history_by_order ON order_history (order_id, id);
     `,
+    `ALTER TABLE orders ADD COLUMN trace_id TEXT;`,
   ],
 };

@@ -27,13 +27,14 @@ export interface OrderTables {
     cancellation_reason: string | null;
     idempotency_key: string | null;
     request_hash: string | null;
+    trace_id: string | null;
     created_at: string;
     updated_at: string;
   };
   order_history: { id: Generated<number>; order_id: string; step: string; detail: string | null; at: string };
 }
 
-type OrderRow = Omit<Selectable<OrderTables['orders']>, 'idempotency_key' | 'request_hash'>;
+type OrderRow = Omit<Selectable<OrderTables['orders']>, 'idempotency_key' | 'request_hash' | 'trace_id'>;
 
 const ORDER_COLUMNS = [
   'id',
@@ -60,11 +61,22 @@ export class OrdersRepository {
     return this.database.query;
   }
 
-  async insert(order: Order, idempotency: { key: string; requestHash: string } | null): Promise<void> {
+  /** `traceId`: the trace of the request that placed it, if it was traced. */
+  async insert(order: Order, idempotency: { key: string; requestHash: string } | null, traceId: string | null): Promise<void> {
     await this.db
       .insertInto('orders')
-      .values({ ...toRow(order), idempotency_key: idempotency?.key ?? null, request_hash: idempotency?.requestHash ?? null })
+      .values({
+        ...toRow(order),
+        idempotency_key: idempotency?.key ?? null,
+        request_hash: idempotency?.requestHash ?? null,
+        trace_id: traceId,
+      })
       .execute();
+  }
+
+  async traceId(id: string): Promise<string | null> {
+    const row = await this.db.selectFrom('orders').select('trace_id').where('id', '=', id).executeTakeFirst();
+    return row?.trace_id ?? null;
   }
 
   async update(order: Order): Promise<void> {

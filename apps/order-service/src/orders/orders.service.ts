@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import { BadRequestException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import type { OrderItem, SagaEvent } from '#contracts';
 import { fromCents, toCents } from '#domain';
@@ -85,17 +86,20 @@ export class OrdersService extends SagaParticipant<Order, OrderInput['type'], Or
       const earlier = idempotencyKey ? await this.replay(idempotencyKey, requestHash) : undefined;
       if (earlier) return { order: earlier, replayed: true };
       const { order, created } = placeOrder(randomUUID(), request.userId, items, new Date());
-      await this.orders.insert(order, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
+      const span = trace.getActiveSpan(); // the request's, when tracing is on: the saga's trace starts here
+      span?.setAttribute('order.id', order.id);
+      await this.orders.insert(order, idempotencyKey ? { key: idempotencyKey, requestHash } : null, span?.spanContext().traceId ?? null);
       await this.orders.recordSteps([{ event: created, detail: describe(created) }]);
       emit(created);
       return { order, replayed: false };
     });
   }
 
-  async get(id: string): Promise<{ order: Order; history: HistoryEntry[] }> {
+  async get(id: string): Promise<{ order: Order; history: HistoryEntry[]; traceId: string | null }> {
     const order = await this.orders.find(id);
     if (!order) throw new NotFoundException(`order ${id} not found`);
-    return { order, history: await this.orders.history(id) };
+    const [history, traceId] = await Promise.all([this.orders.history(id), this.orders.traceId(id)]);
+    return { order, history, traceId };
   }
 
   list(status: OrderStatus | undefined, limit: number, offset: number) {

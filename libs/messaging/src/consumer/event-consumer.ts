@@ -5,12 +5,20 @@ import { DeadLetterHeaders, InvalidEventError, parseEvent, type SagaEvent, type 
 import { isTransientDatabaseError } from '#database';
 import type { KafkaRuntime } from '../kafka/kafka-runtime.js';
 import { deadLetters, eventHandling, eventsConsumed, type ConsumeOutcome } from '../metrics.js';
+import { inConsumerSpan } from '../tracing.js';
 import type { EventReactor, MessagePosition } from './event-reactor.js';
 
 /** Raised by a handler for an input it can never process: dead-lettered without retries. */
 export class PermanentEventError extends Error {
   override readonly name = 'PermanentEventError';
 }
+
+/** Runs `work` with `bindings` on every log line made meanwhile (the service's logger provides it). */
+export interface LogContext {
+  run<T>(bindings: Record<string, string | number>, work: () => T): T;
+}
+
+const NO_LOG_CONTEXT: LogContext = { run: (_bindings, work) => work() };
 
 export const RETRY_ATTEMPTS = 5;
 const RETRY_BASE_MS = 50;
@@ -33,25 +41,36 @@ export class EventConsumer {
     private readonly topics: Topics,
     private readonly kafka: KafkaRuntime,
     private readonly reactor: EventReactor,
+    private readonly logContext: LogContext = NO_LOG_CONTEXT,
   ) {}
 
   /** Handles one message of a subscribed topic, which carries exactly one event type. */
   async consume(value: unknown, context: KafkaContext): Promise<void> {
-    const position = positionOf(context);
-    await this.handle(value, context, position);
-    await this.reactor.settled?.(position);
-  }
-
-  private async handle(value: unknown, context: KafkaContext, position: MessagePosition): Promise<void> {
     const started = performance.now();
+    const position = positionOf(context);
     const type = this.topics.typeOn(position.topic);
     let event: SagaEvent;
     try {
       if (!type) throw new InvalidEventError(`topic ${position.topic} carries no saga event`);
       event = parseEvent(value, [type]);
     } catch (error) {
-      return this.deadLetter(context, type, error as Error);
+      await this.logContext.run({ ...position }, () => this.deadLetter(context, type, error as Error));
+      return this.reactor.settled?.(position);
     }
+    const saga = { orderId: event.correlationId, eventId: event.eventId, eventType: event.type };
+    await inConsumerSpan(
+      position.topic,
+      context.getMessage().headers,
+      { 'order.id': saga.orderId, 'saga.event_type': saga.eventType },
+      () =>
+        this.logContext.run(saga, async () => {
+          await this.handle(event, context, position, started);
+          await this.reactor.settled?.(position);
+        }),
+    );
+  }
+
+  private async handle(event: SagaEvent, context: KafkaContext, position: MessagePosition, started: number): Promise<void> {
     const partitionKey = `${position.topic}[${position.partition}]`;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -59,6 +78,7 @@ export class EventConsumer {
         this.kafka.reportRetrying(partitionKey, null);
         eventsConsumed.inc({ type: event.type, outcome });
         eventHandling.observe({ type: event.type, outcome }, (performance.now() - started) / 1_000);
+        this.logger.debug(outcome === 'applied' ? `${event.type} applied` : `${event.type} skipped: applied before`);
         return;
       } catch (error) {
         if (!isInfrastructureFailure(error)) {

@@ -9,7 +9,7 @@ class MemoryOutbox implements OutboxSource {
   private nextId = 1;
 
   add(topic: string, key: string): void {
-    this.rows.push({ id: this.nextId++, topic, key, value: `${topic}:${key}`, createdAt: new Date().toISOString() });
+    this.rows.push({ id: this.nextId++, topic, key, value: `${topic}:${key}`, createdAt: new Date().toISOString(), headers: null });
   }
   pending(limit: number): Promise<OutboxMessage[]> {
     return Promise.resolve(this.rows.slice(0, limit));
@@ -88,7 +88,7 @@ describe('OutboxRelay', () => {
     const outbox = new MemoryOutbox();
     const big = 'x'.repeat(100 * 1024);
     for (let i = 0; i < 12; i++)
-      outbox.rows.push({ id: i + 1, topic: 'a', key: String(i), value: big, createdAt: new Date().toISOString() });
+      outbox.rows.push({ id: i + 1, topic: 'a', key: String(i), value: big, createdAt: new Date().toISOString(), headers: null });
     const sent: TopicMessages[][] = [];
 
     const relay = new OutboxRelay(outbox);

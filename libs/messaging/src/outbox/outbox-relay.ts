@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { Message, TopicMessages } from 'kafkajs';
+import type { Span } from '@opentelemetry/api';
 import { outboxPublish } from '../metrics.js';
+import { endSpans, producerSpan } from '../tracing.js';
 
 /** A committed event waiting to be published, as the outbox table holds it. */
 export interface OutboxMessage {
@@ -11,6 +13,8 @@ export interface OutboxMessage {
   readonly value: string;
   /** When the transaction that wrote it committed (ISO 8601). */
   readonly createdAt: string;
+  /** The trace context it was written under (JSON of W3C trace-context headers), null with tracing off. */
+  readonly headers: string | null;
 }
 
 /** Where the relay reads from: the service's outbox table. */
@@ -139,7 +143,14 @@ export class OutboxRelay {
 
   private async publishPending(): Promise<void> {
     for (let rows = await this.nextBatch(); rows.length > 0; rows = await this.nextBatch()) {
-      await this.send!(groupByTopic(rows));
+      const { batch, spans } = toBatch(rows);
+      try {
+        await this.send!(batch);
+      } catch (error) {
+        endSpans(spans, error);
+        throw error;
+      }
+      endSpans(spans);
       const acknowledged = Date.now();
       for (const row of rows) outboxPublish.observe((acknowledged - Date.parse(row.createdAt)) / 1_000);
       await this.outbox.markPublished(rows.map((row) => row.id));
@@ -167,13 +178,22 @@ export class OutboxRelay {
   }
 }
 
-/** Keeps the outbox order within each topic (and so within each order's partition). */
-function groupByTopic(rows: OutboxMessage[]): TopicMessages[] {
+/**
+ * One request's messages, grouped by topic in outbox order (and so in order within each
+ * order's partition); a row written under a trace gets a producer span, carried in its headers.
+ */
+function toBatch(rows: OutboxMessage[]): { batch: TopicMessages[]; spans: Span[] } {
   const byTopic = new Map<string, Message[]>();
+  const spans: Span[] = [];
   for (const row of rows) {
     const messages = byTopic.get(row.topic) ?? [];
-    messages.push({ key: row.key, value: row.value });
+    if (row.headers === null) messages.push({ key: row.key, value: row.value });
+    else {
+      const { span, headers } = producerSpan(row.topic, JSON.parse(row.headers) as Record<string, string>, { 'order.id': row.key });
+      spans.push(span);
+      messages.push({ key: row.key, value: row.value, headers });
+    }
     byTopic.set(row.topic, messages);
   }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  return { batch: [...byTopic].map(([topic, messages]) => ({ topic, messages })), spans };
 }

@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { SagaEvent, Topics } from '#contracts';
 import type { Database, PlumbingTable } from '#database';
+import { traceHeaders } from '../tracing.js';
 import type { OutboxMessage, OutboxSource } from './outbox-relay.js';
 
 /** The transactional outbox: events committed with the state change that caused them, until Kafka has them. */
@@ -11,7 +12,8 @@ export const OUTBOX_TABLE: PlumbingTable = {
       topic      TEXT NOT NULL,
       key        TEXT NOT NULL,
       value      TEXT NOT NULL,
-      created_at TEXT NOT NULL
+      created_at TEXT NOT NULL,
+      headers    TEXT
     )`,
   postgres: `
     CREATE TABLE IF NOT EXISTS outbox (
@@ -19,12 +21,15 @@ export const OUTBOX_TABLE: PlumbingTable = {
       topic      TEXT NOT NULL,
       key        TEXT NOT NULL,
       value      TEXT NOT NULL,
-      created_at TEXT NOT NULL
+      created_at TEXT NOT NULL,
+      headers    TEXT
     )`,
+  // `headers` (the trace context the row was written under, as JSON) came later.
+  addedColumns: [{ table: 'outbox', column: 'headers', type: 'TEXT' }],
 };
 
 export interface OutboxTables {
-  outbox: { id: Generated<number>; topic: string; key: string; value: string; created_at: string };
+  outbox: { id: Generated<number>; topic: string; key: string; value: string; created_at: string; headers: string | null };
 }
 
 /** The outbox table: written inside the unit of work, read and emptied by the relay. */
@@ -42,11 +47,14 @@ export class OutboxStore implements OutboxSource {
   async add(events: readonly SagaEvent[]): Promise<void> {
     if (events.length === 0) return;
     const createdAt = new Date().toISOString();
+    const trace = traceHeaders();
+    const headers = trace && JSON.stringify(trace);
     const rows = events.map((event) => ({
       topic: this.topics.of(event.type),
       key: event.correlationId,
       value: JSON.stringify(event),
       created_at: createdAt,
+      headers,
     }));
     await this.database.query.insertInto('outbox').values(rows).execute();
   }
@@ -54,7 +62,7 @@ export class OutboxStore implements OutboxSource {
   pending(limit: number): Promise<OutboxMessage[]> {
     return this.database.query
       .selectFrom('outbox')
-      .select(['id', 'topic', 'key', 'value', 'created_at as createdAt'])
+      .select(['id', 'topic', 'key', 'value', 'created_at as createdAt', 'headers'])
       .orderBy('id')
       .limit(limit)
       .execute();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Histogram } from 'prom-client';
+import { routeOf } from '../http-route.js';
 
 const httpRequests = new Histogram({
   name: 'http_request_duration_seconds',
@@ -8,13 +9,11 @@ const httpRequests = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
 });
 
-type RoutedRequest = IncomingMessage & { baseUrl?: string; route?: { path?: string } };
-
 /** Express middleware: observes each request once its response was sent (or its connection closed). */
-export function httpMetrics(request: RoutedRequest, response: ServerResponse, next: () => void): void {
+export function httpMetrics(request: IncomingMessage, response: ServerResponse, next: () => void): void {
   const started = performance.now();
   response.once('close', () => {
-    const route = request.route?.path === undefined ? 'unmatched' : `${request.baseUrl ?? ''}${request.route.path}`;
+    const route = routeOf(request) ?? 'unmatched';
     const labels = { method: request.method ?? '', route, status_code: String(response.statusCode) };
     httpRequests.observe(labels, (performance.now() - started) / 1_000);
   });

@@ -38,6 +38,13 @@ export class HistoryEntryView {
 export class OrderDetailView extends OrderView {
   @ApiProperty({ type: [HistoryEntryView], description: 'Every saga step with its time, oldest first.' })
   history: HistoryEntryView[];
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example: '4bf92f3577b34da6a3ce929d0e0e4736',
+    description: 'The OpenTelemetry trace of the saga (its POST /orders and every hop after it); null when tracing is off.',
+  })
+  traceId: string | null;
 }
 
 export class OrderPageView {
@@ -61,6 +68,6 @@ export function orderSummary(order: Order): OrderView {
   };
 }
 
-export function orderDetail(order: Order, history: HistoryEntry[]): OrderDetailView {
-  return { ...orderSummary(order), history };
+export function orderDetail(order: Order, history: HistoryEntry[], traceId: string | null): OrderDetailView {
+  return { ...orderSummary(order), history, traceId };
 }
