@@ -46,7 +46,7 @@ export function setUpLogging(service: string, env: NodeJS.ProcessEnv = process.e
       ? pino.destination({ sync: true })
       : prettyStream({
           sync: true,
-          ignore: 'pid,hostname,service,context,req,res,responseTime,route,traceId,spanId',
+          ignore: 'pid,hostname,service,context,req,res,reqId,responseTime,route,traceId,spanId',
           translateTime: 'SYS:HH:MM:ss.l',
           messageFormat: '{if context}[{context}] {end}{msg}',
         }),
