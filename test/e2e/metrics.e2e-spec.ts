@@ -63,9 +63,12 @@ if (!hasPrometheus && process.env.CI !== 'true')
 
     const payment = await eventually(
       () => metricsOf(system, 'payment-service'),
-      (text) => sample(text, 'saga_events_consumed_total', { type: 'OrderCreated', outcome: 'dead_lettered' }) === 1,
+      // Two partitions, consumed concurrently: wait for both.
+      (text) =>
+        sample(text, 'saga_events_consumed_total', { type: 'OrderCreated', outcome: 'dead_lettered' }) === 1 &&
+        sample(text, 'saga_events_consumed_total', { type: 'OrderCreated', outcome: 'duplicate' }) === 1,
       20_000,
-      'payment-service to count the dead letter',
+      'payment-service to count the dead letter and the duplicate',
     );
     expect(sample(payment, 'saga_events_consumed_total', { type: 'OrderCreated', outcome: 'applied' })).toBe(3);
     expect(sample(payment, 'saga_events_consumed_total', { type: 'OrderCreated', outcome: 'duplicate' })).toBe(1);

@@ -31,6 +31,8 @@ describe('one trace per saga', () => {
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_BSP_SCHEDULE_DELAY: '200', // export within a fraction of a second (default 5 s)
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'debug',
         PAYMENT_FAILURE_RATE: '0',
         INVENTORY_FAILURE_RATE: '0',
       },
@@ -93,5 +95,14 @@ describe('one trace per saga', () => {
         expect(parent!.service).toBe(service);
       }
     }
+
+    // The log lines of the saga's work name the trace and the span they were written in.
+    const paymentLines = system
+      .log('payment-service')
+      .split('\n')
+      .filter((line) => line.includes(orderId))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const consumed = spans.find((span) => span.service === 'payment-service' && span.name === `process ${topic('order.created')}`)!;
+    expect(paymentLines).toContainEqual(expect.objectContaining({ msg: 'OrderCreated applied', traceId, spanId: consumed.spanId }));
   });
 });

@@ -31,18 +31,20 @@ export const deadLetters = new Counter({
 
 export const outboxPublish = new Histogram({
   name: 'outbox_publish_seconds',
-  help: 'Time from the commit that wrote an event to the outbox until Kafka acknowledged it.',
+  help: 'Time from an event being written to the outbox (in the transaction that commits it) until Kafka acknowledged it.',
   buckets: SECONDS,
 });
 
-/** Rows of the outbox not yet acknowledged by Kafka, read from the database at each scrape. */
-export function measureOutboxBacklog(count: () => Promise<number>): void {
+/** Rows of the outbox not yet acknowledged by Kafka, read from the database at each scrape; none when `count` cannot say (undefined). */
+export function measureOutboxBacklog(count: () => Promise<number | undefined>): void {
   replace('outbox_pending_events');
   new Gauge({
     name: 'outbox_pending_events',
     help: 'Events committed to the outbox and not yet acknowledged by Kafka.',
     async collect() {
-      this.set(await count());
+      const rows = await count();
+      if (rows === undefined) this.reset();
+      else this.set(rows);
     },
   });
 }

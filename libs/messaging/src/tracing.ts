@@ -1,4 +1,14 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 
 /**
@@ -31,7 +41,7 @@ export async function inConsumerSpan<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   if (!tracing()) return work();
-  const parent = propagation.extract(ROOT_CONTEXT, textHeaders(headers));
+  const parent = parentOf(headers);
   const span = tracer.startSpan(
     `process ${topic}`,
     { kind: SpanKind.CONSUMER, attributes: { ...messaging(topic, 'process'), ...attributes } },
@@ -88,11 +98,17 @@ function messaging(topic: string, operation: 'send' | 'process'): Attributes {
   return { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.operation.type': operation };
 }
 
-function textHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const text: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) text[name] = first.toString();
+/** The context a message's headers carry; none (a new trace) when they carry nothing usable. Never throws: tracing must not fail a message. */
+function parentOf(headers: IHeaders | undefined): Context {
+  try {
+    const text: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      const first: unknown = Array.isArray(value) ? value[0] : value;
+      if (typeof first === 'string') text[name] = first;
+      else if (Buffer.isBuffer(first)) text[name] = first.toString();
+    }
+    return propagation.extract(ROOT_CONTEXT, text);
+  } catch {
+    return ROOT_CONTEXT;
   }
-  return text;
 }

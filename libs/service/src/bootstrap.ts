@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -89,8 +90,9 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
 
   const kafka = app.get(KafkaRuntime);
   const relay = transactional ? app.get(OutboxRelay) : null;
-  registerServiceMetrics(definition.name, kafka, new GroupAdmin(kafkaConnection(config)), transactional ? app.get(OutboxStore) : null);
-  shutdown.attach(app, relay);
+  const metricsAdmin = new GroupAdmin(kafkaConnection(config));
+  registerServiceMetrics(definition.name, kafka, metricsAdmin, transactional ? app.get(OutboxStore) : null);
+  shutdown.attach(app, relay, () => metricsAdmin.close());
   kafka.watch(microservice, (error) => {
     logger.error(`Kafka consumer stopped for good (${error.message}); exiting so a supervisor can restart it`);
     void shutdown.stop('consumer crash', 1);
@@ -177,13 +179,16 @@ async function ensureTopicsOrExit(config: ServiceConfig, topics: Topics, logger:
 class Shutdown {
   private app: INestApplication | null = null;
   private relay: OutboxRelay | null = null;
+  private closeRest: () => Promise<void> = () => Promise.resolve();
   private stopping = false;
 
   constructor(private readonly logger: Logger) {}
 
-  attach(app: INestApplication, relay: OutboxRelay | null): void {
+  /** `closeRest`: what the app does not close itself (clients made outside Nest). */
+  attach(app: INestApplication, relay: OutboxRelay | null, closeRest: () => Promise<void>): void {
     this.app = app;
     this.relay = relay;
+    this.closeRest = closeRest;
   }
 
   async stop(reason: string, code: number): Promise<void> {
@@ -202,12 +207,14 @@ class Shutdown {
       if (this.relay && !(await this.relay.flush(deadline))) {
         this.logger.warn('the outbox could not be published before the shutdown deadline: the next start publishes it');
       }
-      // Keep-alive connections stay open (each request on one gets 503 and Connection: close) until none came for a while.
-      await drain.quiet(deadline);
     } finally {
       this.relay?.stop();
+      // Closes HTTP once the drain saw no request for a while (Drain.beforeApplicationShutdown), then Kafka and the database.
       await app.close();
-      await stopTracing().catch((error: Error) => this.logger.warn(`exporting the last spans failed: ${error.message}`));
+      await this.closeRest().catch(() => undefined);
+      // An unreachable collector must not turn an orderly exit into the guard's.
+      const exported = stopTracing().catch((error: Error) => this.logger.warn(`exporting the last spans failed: ${error.message}`));
+      await Promise.race([exported, sleep(Math.max(0, deadline + 500 - Date.now()))]);
       process.exit(code);
     }
   }

@@ -25,9 +25,10 @@ class FakeResponse extends EventEmitter {
   }
 }
 
-function exchange(accept = 'application/json') {
+/** A request and its response; `socket`: its connection (a new one unless given). */
+function exchange(accept = 'application/json', socket: object = {}) {
   const response = new FakeResponse();
-  const request = { headers: { accept } };
+  const request = { headers: { accept }, socket };
   return { request: request as unknown as IncomingMessage, response, asResponse: response as unknown as ServerResponse };
 }
 
@@ -102,7 +103,7 @@ describe('Drain', () => {
     busyFor(100); // ...reaches a process that cannot read it yet: to the server, the connection looks idle
     const deadline = Date.now() + 5_000;
     await drain.begin(deadline);
-    await drain.quiet(deadline);
+    await drain.beforeApplicationShutdown(); // what app.close() calls before it closes the server
     await new Promise((done) => server.close(done));
 
     const answers = await closed;
@@ -110,21 +111,44 @@ describe('Drain', () => {
     expect(answers).toMatch(/connection: close/i);
   });
 
-  it('waits until no request came for a while, checked after the sockets were read, and not past the deadline', async () => {
+  it('waits until no request came down a kept-alive connection for a while, and not past the deadline', async () => {
     const drain = new Drain();
+    const connection = {};
+    const before = exchange('application/json', connection);
+    drain.middleware(before.request, before.asResponse, () => before.response.end('{}'));
     await drain.begin(Date.now() + 1_000);
     const started = Date.now();
     await drain.quiet(Date.now() + 1_000, 50);
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
 
-    const late = exchange();
-    const request = () => drain.middleware(late.request, late.asResponse, () => undefined);
+    const request = () => {
+      const late = exchange('application/json', connection);
+      drain.middleware(late.request, late.asResponse, () => undefined);
+    };
     request();
     const stillComing = setInterval(request, 10);
     try {
       const deadline = Date.now() + 150;
       await drain.quiet(deadline, 50);
       expect(Date.now()).toBeGreaterThanOrEqual(deadline);
+    } finally {
+      clearInterval(stillComing);
+    }
+  });
+
+  it('does not wait for requests on connections opened during the drain: each is closed after its 503', async () => {
+    const drain = new Drain();
+    await drain.begin(Date.now() + 5_000);
+    const fresh = () => {
+      const late = exchange(); // a new connection each time
+      drain.middleware(late.request, late.asResponse, () => undefined);
+      expect(late.response.headers.connection).toBe('close');
+    };
+    const stillComing = setInterval(fresh, 10);
+    try {
+      const started = Date.now();
+      await drain.quiet(Date.now() + 5_000, 50);
+      expect(Date.now() - started).toBeLessThan(1_000);
     } finally {
       clearInterval(stillComing);
     }

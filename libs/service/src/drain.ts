@@ -1,8 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** How long no request must have arrived before the server may close its connections. */
+import type { Socket } from 'node:net';
+import type { BeforeApplicationShutdown } from '@nestjs/common';
+
+/** How long no request may have come down a keep-alive connection before the server closes them. */
 export const DRAIN_QUIET_MS = 200;
+/** The longest that wait lasts, however busy the clients are. */
+export const DRAIN_QUIET_MAX_MS = 2_000;
 
 /**
  * The first step of an orderly shutdown. Once it begins, nothing new starts: HTTP
@@ -11,10 +16,13 @@ export const DRAIN_QUIET_MS = 200;
  * requests and the work already in progress are done, so a 201 that was committed
  * is also delivered before the consumer stops and the outbox is flushed.
  */
-export class Drain {
+export class Drain implements BeforeApplicationShutdown {
   private draining = false;
+  private deadline = 0;
   private readonly inProgress = new Set<Promise<unknown>>();
   private readonly responses = new Set<ServerResponse>();
+  /** Connections that carried a request before the drain: kept alive, a request may be on its way down them. */
+  private readonly keptAlive = new WeakSet<Socket>();
   private lastRequestAt = 0;
 
   get started(): boolean {
@@ -36,13 +44,15 @@ export class Drain {
   /** Express middleware: 503 once draining, and every request in progress is waited for. A server-sent events stream is not. */
   readonly middleware = (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
     if (this.draining) {
-      this.lastRequestAt = Date.now();
+      // A new connection is closed after this answer anyway; only the old ones can hold a request unread.
+      if (this.keptAlive.has(request.socket)) this.lastRequestAt = Date.now();
       response.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close', 'Retry-After': '1' });
       response.end(
         JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message: 'the service is shutting down; retry shortly' }),
       );
       return;
     }
+    this.keptAlive.add(request.socket);
     if (request.headers.accept !== 'text/event-stream') {
       this.responses.add(response);
       void this.run(() => new Promise<void>((done) => response.once('close', done))).finally(() => this.responses.delete(response));
@@ -53,6 +63,7 @@ export class Drain {
   /** Stops new requests and work; resolves when what was in progress finished, or at `deadline` (epoch ms). */
   async begin(deadline: number): Promise<void> {
     this.draining = true;
+    this.deadline = deadline;
     this.lastRequestAt = Date.now();
     // The answers still to come end their connection: no client sends another request down it.
     for (const response of this.responses) if (!response.headersSent) response.setHeader('Connection', 'close');
@@ -70,6 +81,7 @@ export class Drain {
    * event loop read what arrived, and every request read meanwhile gets its 503.
    */
   async quiet(deadline: number, quietMs = DRAIN_QUIET_MS): Promise<void> {
+    deadline = Math.min(deadline, Date.now() + DRAIN_QUIET_MAX_MS);
     for (;;) {
       const wait = Math.min(this.lastRequestAt + quietMs, deadline) - Date.now();
       if (wait > 0) await sleep(wait);
@@ -77,5 +89,10 @@ export class Drain {
       const now = Date.now();
       if (now >= deadline || now - this.lastRequestAt >= quietMs) return;
     }
+  }
+
+  /** Nest calls this in `app.close()` before it closes the HTTP server: the last moment to let requests on their way arrive. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.draining) await this.quiet(this.deadline);
   }
 }

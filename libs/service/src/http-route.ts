@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 
 type RoutedRequest = IncomingMessage & { baseUrl?: string; route?: { path?: string } };
 
-/** The pattern of the route Express matched (`/orders/:id`), or undefined when none took the request. */
+/** The pattern of the route Express matched (`/orders/:id`), or undefined when none took the request (Nest's not-found catch-all included). */
 export function routeOf(request: RoutedRequest): string | undefined {
-  return request.route?.path === undefined ? undefined : `${request.baseUrl ?? ''}${request.route.path}`;
+  const path = request.route?.path;
+  return path === undefined || path.includes('*') ? undefined : `${request.baseUrl ?? ''}${path}`;
 }

@@ -26,7 +26,9 @@ export interface Logging {
  * first configuration error on, comes out one way: one JSON object per line with
  * `LOG_FORMAT=json` (service, level, time, context, msg, and the saga's fields), or
  * the same lines made readable for a person (pino-pretty, the default: `npm start`).
- * Both write synchronously, so the line before an exit is never lost. `LOG_LEVEL`
+ * Both write asynchronously, so a reader that falls behind never stalls the service (a
+ * synchronous write to a full pipe spins until it drains), and flush what is left when the
+ * process exits, so the line before an exit is not lost. `LOG_LEVEL`
  * (default info) sets the level. The configuration validates both; an invalid value
  * falls back to the default here, and the configuration error then says what is wrong.
  */
@@ -42,10 +44,12 @@ export function setUpLogging(service: string, env: NodeJS.ProcessEnv = process.e
       // With tracing on, each line logged inside a span names its trace (GET /orders/:id gives an order's).
       mixin: traceFields,
     },
+    // Asynchronous: a reader of the output that falls behind (a full pipe) must never stall the service.
+    // What is still buffered is written synchronously when the process exits.
     format === 'json'
-      ? pino.destination({ sync: true })
+      ? pino.destination({ sync: false })
       : prettyStream({
-          sync: true,
+          sync: false,
           ignore: 'pid,hostname,service,context,req,res,reqId,responseTime,route,traceId,spanId',
           translateTime: 'SYS:HH:MM:ss.l',
           messageFormat: '{if context}[{context}] {end}{msg}',

@@ -49,6 +49,16 @@ export class Load {
     return this.records.length;
   }
 
+  /** Whether `order` (user and items, as GET /orders/:id shows them) is the body of one of the orders this load posted. */
+  mayHavePlaced(order: { userId: string; items: ReadonlyArray<{ productId: string; quantity: number; price: number }> }): boolean {
+    const shown = JSON.stringify({
+      userId: order.userId,
+      items: order.items.map(({ productId, quantity, price }) => ({ productId, quantity, price })),
+    });
+    for (let n = 0; n < this.posted; n++) if (JSON.stringify(orderBody(n)) === shown) return true;
+    return false;
+  }
+
   /** Resolves once at least `count` orders have been posted (not necessarily answered). */
   async untilPosted(count: number): Promise<void> {
     while (this.records.length < Math.min(count, this.options.orders) && !this.stopped) await sleep(20);
@@ -107,9 +117,6 @@ export class Load {
     }
   }
 }
-
-/** Every order of the load is placed for one of these users. */
-export const LOAD_USER = /^load-user-\d+$/;
 
 /** Orders of one or two products at prices with cents, quantities 1-3; the server computes the total. */
 export function orderBody(n: number) {

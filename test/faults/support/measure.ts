@@ -14,6 +14,7 @@ export const RESULTS_FILE = join(ROOT, '.data', 'faults-results.json');
 export interface OrderView {
   readonly orderId: string;
   readonly userId: string;
+  readonly items: ReadonlyArray<{ productId: string; quantity: number; price: number }>;
   readonly status: 'pending' | 'completed' | 'cancelled';
   readonly cancellationCode: string | null;
   readonly createdAt: string;

@@ -94,7 +94,11 @@ export class GroupAdmin {
   }
 
   private connect(): Promise<void> {
-    this.connected ??= this.admin.connect();
+    // A failed connect is tried again by the next caller, not remembered.
+    this.connected ??= this.admin.connect().catch((error: unknown) => {
+      this.connected = null;
+      throw error;
+    });
     return this.connected;
   }
 }

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { Message, TopicMessages } from 'kafkajs';
@@ -61,6 +62,12 @@ export class OutboxRelay {
   private retryTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private retryDelay = RETRY_MIN_MS;
+  /**
+   * A drain runs in the context the relay was made in, not in that of whoever notified it:
+   * a commit's request or consumed event (its log fields, its trace) has nothing to do with
+   * the rows the drain publishes, each of which carries its own trace context.
+   */
+  private readonly startDrain = AsyncResource.bind(() => this.drain());
 
   constructor(private readonly outbox: OutboxSource) {}
 
@@ -78,7 +85,7 @@ export class OutboxRelay {
       this.dirty = true;
       return;
     }
-    this.draining = this.drain().finally(() => {
+    this.draining = this.startDrain().finally(() => {
       this.draining = null;
       if (this.dirty) {
         this.dirty = false;

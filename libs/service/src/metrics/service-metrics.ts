@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { measureConsumerLag, measureOutboxBacklog, type GroupAdmin, type KafkaRuntime, type OutboxStore } from '#messaging';
 
@@ -12,7 +13,14 @@ export function registerServiceMetrics(service: string, kafka: KafkaRuntime, adm
   // Gauges named like counters, which `promtool check metrics` rejects; the same counts are in nodejs_active_{handles,requests,resources} by type.
   for (const total of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
     register.removeSingleMetric(total);
-  // A broker that cannot answer leaves the lag out of this scrape rather than failing all of /metrics.
-  measureConsumerLag(() => admin.lag(kafka.groupId, kafka.assignment).catch(() => []));
-  if (outbox) measureOutboxBacklog(() => outbox.count());
+  // A broker or a database that fails or hangs leaves its figure out of this scrape rather than failing or stalling all of /metrics.
+  measureConsumerLag(() => withinScrape(admin.lag(kafka.groupId, kafka.assignment), []));
+  if (outbox) measureOutboxBacklog(() => withinScrape(outbox.count(), undefined));
+}
+
+/** How long a figure read from the broker or the database may take; Prometheus' default scrape timeout is 10 s. */
+const FIGURE_TIMEOUT_MS = 2_000;
+
+function withinScrape<T, F>(reading: Promise<T>, fallback: F): Promise<T | F> {
+  return Promise.race([reading.catch(() => fallback), sleep(FIGURE_TIMEOUT_MS, fallback, { ref: false })]);
 }

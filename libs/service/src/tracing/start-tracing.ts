@@ -1,7 +1,5 @@
 import { register } from 'node:module';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 
 let sdk: NodeSDK | null = null;
 
@@ -14,9 +12,15 @@ let sdk: NodeSDK | null = null;
  * instrumentation's loader hook sees them. The Kafka hops are traced by the plumbing
  * itself (libs/messaging/src/tracing.ts): the outbox keeps each event's trace context.
  */
-export function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): void {
+export async function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return;
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // Loaded only when on: with tracing off, the SDK costs no memory.
+  const [{ NodeSDK }, { OTLPTraceExporter }, { HttpInstrumentation }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/instrumentation-http'),
+  ]);
   // Traces only: the metrics are Prometheus' (GET /metrics), the logs pino's.
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
