@@ -90,9 +90,8 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
 
   const kafka = app.get(KafkaRuntime);
   const relay = transactional ? app.get(OutboxRelay) : null;
-  const metricsAdmin = new GroupAdmin(kafkaConnection(config));
-  registerServiceMetrics(definition.name, kafka, metricsAdmin, transactional ? app.get(OutboxStore) : null);
-  shutdown.attach(app, relay, () => metricsAdmin.close());
+  registerServiceMetrics(definition.name, kafka, app.get(GroupAdmin), transactional ? app.get(OutboxStore) : null);
+  shutdown.attach(app, relay);
   kafka.watch(microservice, (error) => {
     logger.error(`Kafka consumer stopped for good (${error.message}); exiting so a supervisor can restart it`);
     void shutdown.stop('consumer crash', 1);
@@ -179,16 +178,13 @@ async function ensureTopicsOrExit(config: ServiceConfig, topics: Topics, logger:
 class Shutdown {
   private app: INestApplication | null = null;
   private relay: OutboxRelay | null = null;
-  private closeRest: () => Promise<void> = () => Promise.resolve();
   private stopping = false;
 
   constructor(private readonly logger: Logger) {}
 
-  /** `closeRest`: what the app does not close itself (clients made outside Nest). */
-  attach(app: INestApplication, relay: OutboxRelay | null, closeRest: () => Promise<void>): void {
+  attach(app: INestApplication, relay: OutboxRelay | null): void {
     this.app = app;
     this.relay = relay;
-    this.closeRest = closeRest;
   }
 
   async stop(reason: string, code: number): Promise<void> {
@@ -211,7 +207,6 @@ class Shutdown {
       this.relay?.stop();
       // Closes HTTP once the drain saw no request for a while (Drain.beforeApplicationShutdown), then Kafka and the database.
       await app.close();
-      await this.closeRest().catch(() => undefined);
       // An unreachable collector must not turn an orderly exit into the guard's.
       const exported = stopTracing().catch((error: Error) => this.logger.warn(`exporting the last spans failed: ${error.message}`));
       await Promise.race([exported, sleep(Math.max(0, deadline + 500 - Date.now()))]);

@@ -6,6 +6,7 @@ import {
   EVENT_REACTOR,
   EventConsumer,
   eventsControllerFor,
+  GroupAdmin,
   Inbox,
   KafkaRuntime,
   OutboxRelay,
@@ -15,7 +16,7 @@ import {
   type EventReactor,
   type TransactionalMessaging,
 } from '#messaging';
-import type { ServiceConfig } from './config.js';
+import { kafkaConnection, type ServiceConfig } from './config.js';
 import type { Logging } from './logging.js';
 import { Drain } from './drain.js';
 import { HealthController, SERVICE_NAME } from './health.controller.js';
@@ -31,7 +32,10 @@ import type { ServiceDefinition } from './service-definition.js';
 @Global()
 @Module({})
 export class ServiceModule implements OnApplicationShutdown {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly groupAdmin: GroupAdmin,
+  ) {}
 
   static assemble<T extends EventType>(
     definition: ServiceDefinition<ServiceConfig, T>,
@@ -59,6 +63,8 @@ export class ServiceModule implements OnApplicationShutdown {
         { provide: Topics, useValue: topics },
         { provide: Database, useValue: database },
         { provide: KafkaRuntime, useValue: new KafkaRuntime(topics.consumerGroup(definition.name)) },
+        // One admin client per service, for whatever asks the cluster about the group: metrics, the saga-timeout sweep, analytics.
+        { provide: GroupAdmin, useValue: new GroupAdmin(kafkaConnection(config)) },
         ...(definition.providers.includes(reactor) ? [] : [reactor]),
         { provide: EVENT_REACTOR, useExisting: reactor },
         {
@@ -74,6 +80,7 @@ export class ServiceModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.groupAdmin.close();
     await this.database.close();
   }
 }

@@ -3,7 +3,6 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { Subject } from 'rxjs';
 import { Topics, type SagaEvent } from '#contracts';
 import { GroupAdmin, KafkaRuntime, partitionKey, partitionOf, TOPIC_PARTITIONS, type EventReactor, type MessagePosition } from '#messaging';
-import { kafkaConnection } from '#service';
 import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { totalsReport, type TotalsReport } from './analytics.domain.js';
 import { AnalyticsRepository, type PartitionOffset, type PartitionSnapshot, type SavedPartition } from './analytics.repository.js';
@@ -50,7 +49,6 @@ interface OwnedPartition {
 export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AnalyticsService.name);
   private readonly settings: StreamSettings;
-  private readonly groupAdmin: GroupAdmin;
   private readonly owned = new Map<number, OwnedPartition>();
   private readonly loading = new Map<number, Promise<OwnedPartition>>();
   /** Partition numbers the group gave this instance (null until it has joined). */
@@ -76,6 +74,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     private readonly kafka: KafkaRuntime,
     private readonly topics: Topics,
     private readonly config: AnalyticsServiceConfig,
+    private readonly groupAdmin: GroupAdmin,
   ) {
     this.settings = {
       graceMs: config.GRACE_PERIOD_MS,
@@ -85,7 +84,6 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
       maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
       idleTimeoutMs: PARTITION_IDLE_MS,
     };
-    this.groupAdmin = new GroupAdmin(kafkaConnection(config));
     this.kafka.onAssignment((assignment) => this.assign(assignment));
   }
 
@@ -109,7 +107,6 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
     for (const timer of this.timers) clearInterval(timer);
     await this.saving;
     await this.snapshot();
-    await this.groupAdmin.close();
   }
 
   /** Folds in one consumed event, unless the state already covers its offset; false for an event already counted. */

@@ -2,8 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { Topics } from '#contracts';
 import { Database } from '#database';
 import { GroupAdmin, KafkaRuntime } from '#messaging';
-import { Drain, kafkaConnection } from '#service';
-import { OrderServiceConfig } from '../order-service.config.js';
+import { Drain } from '#service';
 import { ORDER_REACTS_TO } from './order.domain.js';
 import { OrdersService } from './orders.service.js';
 
@@ -21,7 +20,6 @@ const SWEEP_EVERY_MS = 1_000;
 @Injectable()
 export class SagaTimeoutWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SagaTimeoutWatcher.name);
-  private readonly groupAdmin: GroupAdmin;
   private readonly inputTopics: string[];
   private timer: NodeJS.Timeout | null = null;
   private sweeping = false;
@@ -31,10 +29,9 @@ export class SagaTimeoutWatcher implements OnApplicationBootstrap, OnModuleDestr
     private readonly database: Database,
     private readonly kafka: KafkaRuntime,
     private readonly drain: Drain,
+    private readonly groupAdmin: GroupAdmin,
     topics: Topics,
-    config: OrderServiceConfig,
   ) {
-    this.groupAdmin = new GroupAdmin(kafkaConnection(config));
     this.inputTopics = ORDER_REACTS_TO.map((type) => topics.of(type));
   }
 
@@ -43,9 +40,8 @@ export class SagaTimeoutWatcher implements OnApplicationBootstrap, OnModuleDestr
     this.timer = setInterval(() => void this.drain.run(() => this.sweep()), SWEEP_EVERY_MS);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
-    await this.groupAdmin.close();
   }
 
   private async sweep(): Promise<void> {
