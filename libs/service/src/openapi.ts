@@ -1,5 +1,13 @@
-import type { INestApplication } from '@nestjs/common';
-import { ApiProperty, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { applyDecorators, type INestApplication } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiParam,
+  ApiProperty,
+  DocumentBuilder,
+  SwaggerModule,
+  type OpenAPIObject,
+} from '@nestjs/swagger';
 
 /** Where each service describes its HTTP API: the UI (its assets come from this service, no CDN) and the JSON. */
 export const OPENAPI_UI = 'docs';
@@ -19,6 +27,15 @@ export class ErrorView {
 
   @ApiProperty({ example: 'Bad Request' })
   error: string;
+}
+
+/** Documents a lookup by a UUID path parameter (ParseUUIDPipe): 400 when it is not one, 404 (`notFound`) when nothing has it. */
+export function ApiUuidLookup(param: string, what: string, notFound: string): MethodDecorator {
+  return applyDecorators(
+    ApiParam({ name: param, format: 'uuid' }),
+    ApiBadRequestResponse({ type: ErrorView, description: `The ${what} is not a UUID.` }),
+    ApiNotFoundResponse({ type: ErrorView, description: notFound }),
+  );
 }
 
 /** Serves the service's OpenAPI description at /docs (UI) and /docs-json. */

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ErrorView } from '#service';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiUuidLookup } from '#service';
 import { ReservationView, StockView } from './inventory.view.js';
 import { InventoryService } from './inventory.service.js';
 
@@ -19,9 +19,7 @@ export class InventoryController {
   @Get('reservations/:orderId')
   @ApiOperation({ summary: 'What the inventory decided for an order: reserved, failed, released or cancelled.' })
   @ApiOkResponse({ type: ReservationView })
-  @ApiBadRequestResponse({ type: ErrorView, description: 'The order id is not a UUID.' })
-  @ApiParam({ name: 'orderId', format: 'uuid' })
-  @ApiNotFoundResponse({ type: ErrorView, description: 'No reservation for this order (yet).' })
+  @ApiUuidLookup('orderId', 'order id', 'No reservation for this order (yet).')
   async reservation(@Param('orderId', new ParseUUIDPipe()) orderId: string): Promise<ReservationView> {
     return this.inventory.reservation(orderId);
   }

@@ -3,15 +3,13 @@ import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiHeader,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ErrorView } from '#service';
+import { ApiUuidLookup, ErrorView } from '#service';
 import { CreateOrderDto } from './dto/create-order.dto.js';
 import { ListOrdersQuery } from './dto/list-orders.query.js';
 import { orderDetail, OrderDetailView, OrderPageView, orderSummary, OrderView } from './dto/order.view.js';
@@ -62,9 +60,7 @@ export class OrdersController {
   @Get(':id')
   @ApiOperation({ summary: 'One order: its status, why it was cancelled, and every saga step with its time.' })
   @ApiOkResponse({ type: OrderDetailView })
-  @ApiBadRequestResponse({ type: ErrorView, description: 'The id is not a UUID.' })
-  @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiNotFoundResponse({ type: ErrorView })
+  @ApiUuidLookup('id', 'id', 'No order with this id.')
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
     const { order, history, traceId } = await this.orders.get(id);
     return orderDetail(order, history, traceId);
