@@ -78,6 +78,7 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
       clientId: definition.name,
       groupId,
       maxWaitMs: config.KAFKA_MAX_WAIT_MS,
+      minBytes: config.KAFKA_MIN_BYTES,
       autoCommit: transactional,
       // A participant handles several partitions at once, each partition's messages in order. Two
       // events of one order on two topics may then be handled at the same moment; their transactions

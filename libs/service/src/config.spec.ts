@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       DATA_DIR: '.data',
       FAILURE_RATE: 0.5,
       KAFKA_MAX_WAIT_MS: 25,
+      KAFKA_MIN_BYTES: 1,
     });
   });
 

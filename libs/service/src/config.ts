@@ -50,6 +50,12 @@ export abstract class ServiceConfig {
   @Max(10_000)
   KAFKA_MAX_WAIT_MS: number = 25;
 
+  /** Bytes a fetch waits for (at most KAFKA_MAX_WAIT_MS) before the broker answers it: 1 answers as soon as anything arrived. */
+  @IsInt()
+  @Min(1)
+  @Max(10_485_760)
+  KAFKA_MIN_BYTES: number = 1;
+
   /** PEM file of the CA that signed the brokers' certificates; when set, every Kafka client connects with TLS. */
   @IsOptional()
   @IsPemCertificateFile({ message: 'KAFKA_SSL_CA must be the path of a readable PEM file holding a CERTIFICATE' })
@@ -146,5 +152,5 @@ export function loadConfig<T extends ServiceConfig>(
 
 /** A variable's value for an error message; never a secret's. */
 function shown(variable: string, value: string | undefined): string {
-  return /PASSWORD|SECRET/.test(variable) && value ? '"***"' : JSON.stringify(value);
+  return /PASSWORD|SECRET|TOKEN/.test(variable) && value ? '"***"' : JSON.stringify(value);
 }

@@ -12,6 +12,8 @@ export interface KafkaSettings {
   readonly groupId: string;
   /** How long the broker may hold an empty fetch. Small keeps the saga fast. */
   readonly maxWaitMs: number;
+  /** Bytes the broker waits for (at most `maxWaitMs`) before answering a fetch; default 1, as soon as anything arrived. */
+  readonly minBytes?: number;
   /**
    * Commit offsets after each batch (default). A stateful consumer that saves its
    * state with the offsets it covers turns this off and commits those offsets itself.
@@ -88,6 +90,7 @@ export function kafkaServerOptions(settings: KafkaSettings): Required<KafkaOptio
     consumer: {
       groupId: settings.groupId,
       maxWaitTimeInMs: settings.maxWaitMs,
+      minBytes: settings.minBytes ?? 1,
       // Partition N of every topic to one instance: the events of one order meet there (see co-partitioned-assigner.ts).
       partitionAssigners: [CoPartitionedAssigner as unknown as NestPartitionAssigner],
       // A crashed member is noticed after this long; handlers take milliseconds, far below it.
