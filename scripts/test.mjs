@@ -5,7 +5,8 @@
 // this command started, and end with one summary line: `jest: N passed, N failed`.
 // Without PostgreSQL's server binaries (and no apt-get to install them) the
 // PostgreSQL half is skipped with a message, except under CI=true, where it fails.
-// Extra arguments go to Jest, e.g. `npm test -- --selectProjects unit`.
+// Extra arguments go to Jest, e.g. `npm test -- --testPathPatterns saga`. The unit project alone
+// (`npm run test:unit`) starts nothing and needs neither a build nor Java: its database suites run on SQLite.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,11 +30,14 @@ const projects = faults
       ? []
       : ['--selectProjects', 'unit', 'e2e'];
 
-build();
-const { brokers, startedHere } = await ensureBroker({ count: scaleOut ? 3 : 1 });
-const postgres = await ensurePostgres({ required: process.env.CI === 'true' });
+// The unit project alone (`npm run test:unit`) needs nothing running: no build, no Java, no broker, and
+// no PostgreSQL (its repository suites then run on SQLite only; `npm test` runs them on both).
+const unitOnly = selectedProjects(jestArgs).join() === 'unit';
+if (!unitOnly) build();
+const { brokers, startedHere } = unitOnly ? { brokers: undefined, startedHere: false } : await ensureBroker({ count: scaleOut ? 3 : 1 });
+const postgres = unitOnly ? null : await ensurePostgres({ required: process.env.CI === 'true' });
 // The metrics e2e test runs promtool and a Prometheus server (Debian's package has both).
-if (!scaleOut && !faults && !hasCommand('promtool')) aptInstall(['prometheus'], { why: 'Prometheus is missing' });
+if (!unitOnly && !scaleOut && !faults && !hasCommand('promtool')) aptInstall(['prometheus'], { why: 'Prometheus is missing' });
 const resultsFile = path.join(ROOT, '.data', 'jest-results.json');
 fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
 fs.rmSync(resultsFile, { force: true });
@@ -55,7 +59,7 @@ const jest = spawnSync(
     stdio: 'inherit',
     env: {
       ...process.env,
-      KAFKA_BROKERS: brokers,
+      ...(brokers && { KAFKA_BROKERS: brokers }),
       ...(postgres && { TEST_POSTGRES_URL: postgres.url }),
       ...(faults && quick && { FAULTS_QUICK: '1' }),
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(),
@@ -75,6 +79,15 @@ if (summary) {
   console.log(`jest: ${summary.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 }
 process.exit(jest.status ?? 1);
+
+/** The Jest projects named after `--selectProjects` (up to the next option). */
+function selectedProjects(args) {
+  const at = args.indexOf('--selectProjects');
+  if (at === -1) return [];
+  const rest = args.slice(at + 1);
+  const end = rest.findIndex((arg) => arg.startsWith('-'));
+  return end === -1 ? rest : rest.slice(0, end);
+}
 
 /** The fault suite's table (one row per scenario, from .data/faults-results.json) and its `N passed, N failed`. */
 function printFaultTable(file) {
