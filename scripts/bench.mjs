@@ -473,17 +473,18 @@ async function checkInvariants({ kafka, saga, relay, topics, ports }) {
   do {
     if (inventory) await sleep(250);
     inventory = await fetch(`http://127.0.0.1:${ports['inventory-service']}/inventory`).then((response) => response.json());
-    broken = inventory.products.filter((p) => p.available + p.reserved !== p.initial);
+    broken = inventory.products.filter((p) => p.available + p.reserved !== p.initial + p.restocked);
     product = inventory.products.find((p) => p.productId === 'prod-1');
     ok = broken.length === 0 && product?.initial === CONFIG.initialStock && product?.reserved === completed;
   } while (!ok && performance.now() < deadline);
   invariants.push({
-    name: 'stock conserved (GET /inventory: available + reserved = initial)',
+    name: 'stock conserved (GET /inventory: available + reserved = initial + restocked)',
     ok,
     detail:
       inventory.products
         .map(
-          (p) => `${p.productId}: ${num(p.available)} + ${num(p.reserved)} = ${num(p.available + p.reserved)} (initial ${num(p.initial)})`,
+          (p) =>
+            `${p.productId}: ${num(p.available)} + ${num(p.reserved)} = ${num(p.available + p.reserved)} (initial ${num(p.initial)}, restocked ${num(p.restocked)})`,
         )
         .join('; ') + `; prod-1 reserved ${num(product?.reserved)} for ${num(completed)} completed orders of one unit`,
   });

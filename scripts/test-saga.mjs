@@ -5,7 +5,8 @@
  *   ./test-saga.sh                        # 20 orders, 30 s deadline
  *   ORDERS=200 DEADLINE_MS=60000 ./test-saga.sh
  *
- * It checks every service's /health, places ORDERS orders (a mix of products, quantities and
+ * It checks every service's /health, restocks the shelf back to its initial stock (so that every
+ * run shows the same path mix, however many ran before), places ORDERS orders (a mix of products, quantities and
  * prices with cents), follows each one to `completed` or `cancelled`, and prints each order's path
  * through the saga, the compensations, the inventory and the analytics. It then checks the
  * invariants of PHASE5-STREAMING-SAGA.md §3.1 for its own orders and for the global state
@@ -23,6 +24,9 @@
  *   INTERVAL_MS  pause between two orders (default 50); 0 sends them all at once, which on a small
  *                machine measures queueing under a burst rather than the saga's own latency
  *   NO_COLOR     set to turn colour off; colour is only used when stdout is a terminal
+ *   RESTOCK      `off` to leave the shelf as it is (default: restock each product back to its initial stock
+ *                through POST /inventory/restock, an operator's endpoint)
+ *   ADMIN_TOKEN  the inventory's ADMIN_TOKEN, when it has one (without one, it takes restocks from its own host only)
  *
  * Output ends with one line "N passed, N failed", and the exit code is 1 if anything failed
  * (2 for a bad environment variable). What is counted: every order placed is one item, which passes
@@ -90,6 +94,8 @@ function readConfig(env) {
     concurrency: integer('CONCURRENCY', 16, 1),
     pollMs: integer('POLL_MS', 15, 0),
     intervalMs: integer('INTERVAL_MS', 50, 0),
+    restock: env.RESTOCK !== 'off',
+    adminToken: env.ADMIN_TOKEN || undefined,
   };
   if (errors.length > 0) {
     console.error(`test-saga: ${errors.join('; ')}`);
@@ -224,7 +230,41 @@ async function checkHealth() {
   return check(`all ${results.length} services healthy`, down.length === 0, down.length === 0 ? '' : `${down.length} down`);
 }
 
-// ---------------------------------------------------------------- 2. placing orders
+// ---------------------------------------------------------------- 2. restocking
+
+/**
+ * Every run starts from the same shelf: each product the orders draw from that has less
+ * available than its initial stock is restocked back to it (POST /inventory/restock, the
+ * operator's endpoint, which records the restock). Without this, earlier runs' reservations
+ * empty the shelf, and every later order ends refunded.
+ */
+async function restockShelf() {
+  heading('Restock (POST /inventory/restock)');
+  if (!config.restock) return console.log(dim('  RESTOCK=off: the shelf is left as it is'));
+  const products = (await getJson(`${config.urls.inventory}/inventory`))?.products ?? [];
+  const short = products.filter(
+    ({ productId, initial, available }) => CATALOGUE.some((c) => c.productId === productId) && available < initial,
+  );
+  if (short.length === 0) return console.log(dim('  every product ordered here has its initial stock available: nothing to restock'));
+  const headers = config.adminToken ? { authorization: `Bearer ${config.adminToken}` } : {};
+  for (const { productId, initial, available } of short) {
+    const body = { productId, quantity: initial - available, restockId: randomUUID() };
+    const response = await request('POST', `${config.urls.inventory}/inventory/restock`, { body, headers });
+    if (response.status === 201) {
+      console.log(`  ${PASS} ${productId.padEnd(12)} +${body.quantity}, ${response.body.level.available} available`);
+      continue;
+    }
+    console.log(
+      `  ${yellow('!')} ${productId.padEnd(12)} not restocked: HTTP ${response.status} ${response.body?.message ?? response.text.slice(0, 120)}`,
+    );
+    if (response.status === 401 || response.status === 403) {
+      console.log(dim("    set ADMIN_TOKEN to the inventory's, or run test-saga on its host; meanwhile more orders may end refunded"));
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- 3. placing orders
 
 function pickWeighted(entries) {
   let ticket = randomInt(entries.reduce((sum, entry) => sum + entry.weight, 0));
@@ -281,7 +321,7 @@ function acceptedOrder(placed, order) {
   return placed;
 }
 
-// ---------------------------------------------------------------- 3. following orders
+// ---------------------------------------------------------------- 4. following orders
 
 /** Polls GET /orders/:id until the order is completed or cancelled, or the deadline passes. */
 async function followOrder(placed, deadline) {
@@ -397,7 +437,7 @@ function orderPassed(placed) {
   return Boolean(placed.orderId) && placed.latencyMs !== undefined && placed.problems.length === 0;
 }
 
-// ---------------------------------------------------------------- 4. per-order paths
+// ---------------------------------------------------------------- 5. per-order paths
 
 function printOrders(placedOrders) {
   heading(`Orders (${placedOrders.length}): path through the saga, POST → terminal state`);
@@ -419,7 +459,7 @@ function printOrders(placedOrders) {
   }
 }
 
-// ---------------------------------------------------------------- 5. compensation, inventory, analytics
+// ---------------------------------------------------------------- 6. compensation, inventory, analytics
 
 function printCompensation(placedOrders) {
   heading('Compensation (this run)');
@@ -441,10 +481,14 @@ function printCompensation(placedOrders) {
 
 function printInventory(products) {
   heading('Inventory (GET /inventory)');
-  console.log(dim(`  ${'product'.padEnd(12)} ${'initial'.padStart(8)} ${'available'.padStart(10)} ${'reserved'.padStart(9)}`));
-  for (const { productId, initial, available, reserved } of products) {
+  console.log(
+    dim(
+      `  ${'product'.padEnd(12)} ${'initial'.padStart(8)} ${'restocked'.padStart(10)} ${'available'.padStart(10)} ${'reserved'.padStart(9)}`,
+    ),
+  );
+  for (const { productId, initial, restocked, available, reserved } of products) {
     console.log(
-      `  ${productId.padEnd(12)} ${String(initial).padStart(8)} ${String(available).padStart(10)} ${String(reserved).padStart(9)}`,
+      `  ${productId.padEnd(12)} ${String(initial).padStart(8)} ${String(restocked).padStart(10)} ${String(available).padStart(10)} ${String(reserved).padStart(9)}`,
     );
   }
 }
@@ -486,7 +530,7 @@ function printAnalytics(analytics) {
   for (const [name, value] of rows) console.log(`  ${name.padEnd(19)} ${value.replaceAll('undefined', '—')}`);
 }
 
-// ---------------------------------------------------------------- 6. global state
+// ---------------------------------------------------------------- 7. global state
 
 async function listOrders(status, limit, offset) {
   const query = new URLSearchParams({ limit: String(limit), offset: String(offset), ...(status ? { status } : {}) });
@@ -564,9 +608,10 @@ function revenueProblems({ completed, analytics }) {
 function stockProblems({ products }) {
   if (products.length === 0) return ['GET /inventory returned no products'];
   return products
-    .filter(({ initial, available, reserved }) => available + reserved !== initial || available < 0 || reserved < 0)
+    .filter(({ initial, restocked, available, reserved }) => available + reserved !== initial + restocked || available < 0 || reserved < 0)
     .map(
-      ({ productId, initial, available, reserved }) => `${productId}: available ${available} + reserved ${reserved} vs initial ${initial}`,
+      ({ productId, initial, restocked, available, reserved }) =>
+        `${productId}: available ${available} + reserved ${reserved} vs initial ${initial} + restocked ${restocked}`,
     );
 }
 
@@ -652,7 +697,7 @@ function globalChecks({ state, problems }) {
   const totals = state?.totals;
   return [
     check(
-      'stock conserved: available + reserved = initial, none negative',
+      'stock conserved: available + reserved = initial + restocked, none negative',
       problems.stock.length === 0,
       describe(problems.stock, `${products.length} products`),
     ),
@@ -674,7 +719,7 @@ function globalChecks({ state, problems }) {
   ];
 }
 
-// ---------------------------------------------------------------- 7. latency and path mix
+// ---------------------------------------------------------------- 8. latency and path mix
 
 function printLatency(placedOrders) {
   const latencies = placedOrders
@@ -723,7 +768,7 @@ function printPathMix(placedOrders) {
   }
 }
 
-// ---------------------------------------------------------------- 8. summary
+// ---------------------------------------------------------------- 9. summary
 
 function printSummary(checks, placedOrders) {
   const items = [...checks.map((item) => item.ok), ...placedOrders.map(orderPassed)];
@@ -736,7 +781,7 @@ function printSummary(checks, placedOrders) {
 async function main() {
   if (process.argv.slice(2).some((arg) => arg === '-h' || arg === '--help')) {
     const settings =
-      'ORDERS, DEADLINE_MS, SETTLE_MS, CONCURRENCY, POLL_MS, INTERVAL_MS, ORDER_URL, PAYMENT_URL, INVENTORY_URL, ANALYTICS_URL, NO_COLOR';
+      'ORDERS, DEADLINE_MS, SETTLE_MS, CONCURRENCY, POLL_MS, INTERVAL_MS, ORDER_URL, PAYMENT_URL, INVENTORY_URL, ANALYTICS_URL, NO_COLOR, RESTOCK, ADMIN_TOKEN';
     console.log(`Usage: ./test-saga.sh   (env: ${settings})`);
     console.log('See the header of scripts/test-saga.mjs for details.');
     return 0;
@@ -744,6 +789,7 @@ async function main() {
   console.log(bold(`Saga test: ${config.orders} orders against ${config.urls.order}, deadline ${config.deadlineMs} ms`));
   const health = await checkHealth();
   if (!health.ok) return printSummary([health], []);
+  await restockShelf();
 
   const placedOrders = await placeAndFollowAll();
   await settleAll(placedOrders);

@@ -1,4 +1,4 @@
-import { IsNumber, IsString, Matches, Max, Min } from 'class-validator';
+import { IsNumber, IsOptional, IsString, Matches, Max, MinLength, Min } from 'class-validator';
 import { ServiceConfig } from '#service';
 
 export class InventoryServiceConfig extends ServiceConfig {
@@ -16,6 +16,15 @@ export class InventoryServiceConfig extends ServiceConfig {
   /** Seed of the simulated decisions: same seed + order id → same decision. */
   @IsString()
   SIMULATION_SEED = 'demo';
+
+  /**
+   * Bearer token of the operator endpoints (POST /inventory/restock). Unset: only a
+   * client on this host may call them.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  ADMIN_TOKEN?: string;
 }
 
 export function parseInitialStock(spec: string): Map<string, number> {

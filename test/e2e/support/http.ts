@@ -75,7 +75,9 @@ export async function getReservation(system: SagaSystem, orderId: string): Promi
   return request(system.url('inventory-service', `/inventory/reservations/${orderId}`));
 }
 
-export async function getStock(system: SagaSystem): Promise<Record<string, { initial: number; available: number; reserved: number }>> {
+export async function getStock(
+  system: SagaSystem,
+): Promise<Record<string, { initial: number; restocked: number; available: number; reserved: number }>> {
   const { body } = await request(system.url('inventory-service', '/inventory'));
   return Object.fromEntries(body.products.map((p: any) => [p.productId, p]));
 }

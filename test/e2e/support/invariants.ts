@@ -42,7 +42,7 @@ export async function assertInvariants(system: SagaSystem, orderIds: string[]): 
   for (const [productId, level] of Object.entries(stock)) {
     expect([productId, level.available + level.reserved, level.available >= 0, level.reserved >= 0]).toEqual([
       productId,
-      level.initial,
+      level.initial + level.restocked,
       true,
       true,
     ]);

@@ -85,14 +85,18 @@ export class SagaSystem {
     return `${this.prefix}${name}`;
   }
 
-  /** Starts a service and, unless told not to, waits until /health says its consumer runs. */
-  async startService(name: ServiceName, { waitHealthy = true, instance = 0 } = {}): Promise<void> {
+  /** Starts a service and, unless told not to, waits until /health says its consumer runs. `env`: on top of the system's. */
+  async startService(
+    name: ServiceName,
+    { waitHealthy = true, instance = 0, env = {} }: { waitHealthy?: boolean; instance?: number; env?: Record<string, string> } = {},
+  ): Promise<void> {
     const log = createWriteStream(this.logFile(name, instance), { flags: 'a' });
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
       cwd: ROOT,
       env: {
         ...process.env,
         ...this.options.env,
+        ...env,
         PORT: String(this.ports.get(key(name, instance))),
         DATA_DIR: this.dataDir,
         DATABASE_URL: this.databaseUrls.get(name) ?? '',

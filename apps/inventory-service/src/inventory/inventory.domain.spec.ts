@@ -1,7 +1,7 @@
 import { FAILURE_CODES, type OrderItem } from '#contracts';
 import { next, orderCreated } from '#contracts/testing';
 import { react } from '#domain';
-import { inventoryDecider, type InventoryContext, type InventoryState, type StockLevel } from './inventory.domain.js';
+import { inventoryDecider, restocked, type InventoryContext, type InventoryState, type StockLevel } from './inventory.domain.js';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
 const RELIABLE: InventoryContext = { now: NOW, warehouse: { failureRate: 0, simulationSeed: 'test' } };
@@ -10,7 +10,10 @@ const BROKEN: InventoryContext = { now: NOW, warehouse: { failureRate: 1, simula
 /** Given a shelf with these quantities available and no reservation for the order. */
 function shelf(...levels: Array<[string, number]>): InventoryState {
   const stock = new Map(
-    levels.map(([productId, available]): [string, StockLevel] => [productId, { productId, initial: available, available, reserved: 0 }]),
+    levels.map(([productId, available]): [string, StockLevel] => [
+      productId,
+      { productId, initial: available, restocked: 0, available, reserved: 0 },
+    ]),
   );
   return { reservation: undefined, stock };
 }
@@ -100,5 +103,19 @@ describe('inventory participant', () => {
     expect(events).toEqual([]);
     expect(tombstone.reservation?.status).toBe('cancelled');
     expect(react(inventoryDecider, tombstone, payment, RELIABLE)).toEqual({ events: [], state: tombstone });
+  });
+});
+
+describe('restocked', () => {
+  const level: StockLevel = { productId: 'prod-1', initial: 10, restocked: 5, available: 3, reserved: 12 };
+
+  it('adds the units to what is available and to what was restocked: stock stays conserved', () => {
+    const after = restocked(level, 7);
+    expect(after).toEqual({ productId: 'prod-1', initial: 10, restocked: 12, available: 10, reserved: 12 });
+    expect(after.available + after.reserved).toBe(after.initial + after.restocked);
+  });
+
+  it('refuses anything but a whole number of units, at least one', () => {
+    for (const quantity of [0, -1, 1.5, Number.NaN]) expect(() => restocked(level, quantity)).toThrow(RangeError);
   });
 });

@@ -1,14 +1,18 @@
 /**
  * The inventory's part of the saga as a decider: pure functions. A paid order's
  * items are reserved all together or not at all; a cancelled order's reservation
- * goes back on the shelf. Stock is conserved: available + reserved = initial, per product.
+ * goes back on the shelf. An operator's restock adds to the shelf. Stock is conserved:
+ * available + reserved = initial + restocked, per product.
  */
 import { eventCausedBy, FAILURE_CODES, type EventOf, type OrderItem } from '#contracts';
 import { assertNever, simulatedFailure, type Decider, type SimulatedSystem } from '#domain';
 
 export interface StockLevel {
   readonly productId: string;
+  /** On the shelf at the first start. */
   readonly initial: number;
+  /** Added by restocks since. */
+  readonly restocked: number;
   readonly available: number;
   readonly reserved: number;
 }
@@ -117,4 +121,19 @@ function quantities(items: readonly OrderItem[]): Array<[string, number]> {
   const totals = new Map<string, number>();
   for (const { productId, quantity } of items) totals.set(productId, (totals.get(productId) ?? 0) + quantity);
   return [...totals];
+}
+
+/** A restock: `quantity` more units of a product put on the shelf by an operator. */
+export interface Restock {
+  readonly restockId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly restockedAt: string;
+}
+
+/** The product's stock once `quantity` more units are on the shelf: available and restocked grow alike. */
+export function restocked(level: StockLevel, quantity: number): StockLevel {
+  if (!Number.isSafeInteger(quantity) || quantity < 1)
+    throw new RangeError(`a restock adds a whole number of units, at least 1 (got ${quantity})`);
+  return { ...level, available: level.available + quantity, restocked: level.restocked + quantity };
 }

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderItem } from '#contracts';
 import { Database } from '#database';
-import type { Reservation, ReservationStatus, StockLevel } from './inventory.domain.js';
+import type { Reservation, ReservationStatus, Restock, StockLevel } from './inventory.domain.js';
 
 /** The inventory service's tables, as Kysely sees them (see inventory.migrations.ts). */
 export interface InventoryTables {
-  products: { product_id: string; initial: number; available: number; reserved: number };
+  products: { product_id: string; initial: number; restocked: number; available: number; reserved: number };
+  restocks: { restock_id: string; product_id: string; quantity: number; restocked_at: string };
   reservations: { order_id: string; status: ReservationStatus; items: string; reason: string | null; updated_at: string };
 }
 
@@ -25,7 +26,13 @@ export class InventoryRepository {
   /** Puts products on the shelf that are not there yet; existing stock is left alone. */
   async addInitialStock(initial: ReadonlyMap<string, number>): Promise<void> {
     if (initial.size === 0) return;
-    const rows = [...initial].map(([product_id, quantity]) => ({ product_id, initial: quantity, available: quantity, reserved: 0 }));
+    const rows = [...initial].map(([product_id, quantity]) => ({
+      product_id,
+      initial: quantity,
+      restocked: 0,
+      available: quantity,
+      reserved: 0,
+    }));
     await this.db
       .insertInto('products')
       .values(rows)
@@ -36,13 +43,36 @@ export class InventoryRepository {
   stock(): Promise<StockLevel[]> {
     return this.db
       .selectFrom('products')
-      .select(['product_id as productId', 'initial', 'available', 'reserved'])
+      .select(['product_id as productId', 'initial', 'restocked', 'available', 'reserved'])
       .orderBy('product_id')
       .execute();
   }
 
-  async saveStockLevel({ productId, available, reserved }: StockLevel): Promise<void> {
-    await this.db.updateTable('products').set({ available, reserved }).where('product_id', '=', productId).execute();
+  findStockLevel(productId: string): Promise<StockLevel | undefined> {
+    return this.db
+      .selectFrom('products')
+      .select(['product_id as productId', 'initial', 'restocked', 'available', 'reserved'])
+      .where('product_id', '=', productId)
+      .executeTakeFirst();
+  }
+
+  async saveStockLevel({ productId, available, reserved, restocked }: StockLevel): Promise<void> {
+    await this.db.updateTable('products').set({ available, reserved, restocked }).where('product_id', '=', productId).execute();
+  }
+
+  findRestock(restockId: string): Promise<Restock | undefined> {
+    return this.db
+      .selectFrom('restocks')
+      .select(['restock_id as restockId', 'product_id as productId', 'quantity', 'restocked_at as restockedAt'])
+      .where('restock_id', '=', restockId)
+      .executeTakeFirst();
+  }
+
+  async saveRestock({ restockId, productId, quantity, restockedAt }: Restock): Promise<void> {
+    await this.db
+      .insertInto('restocks')
+      .values({ restock_id: restockId, product_id: productId, quantity, restocked_at: restockedAt })
+      .execute();
   }
 
   async findReservation(orderId: string): Promise<Reservation | undefined> {

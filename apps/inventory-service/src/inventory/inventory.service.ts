@@ -1,4 +1,5 @@
-import { Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ConflictException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { SagaParticipant, UnitOfWork } from '#messaging';
 import { InventoryServiceConfig, parseInitialStock } from '../inventory-service.config.js';
 import {
@@ -7,7 +8,9 @@ import {
   type InventoryInput,
   type InventoryOutput,
   type InventoryState,
+  restocked,
   type Reservation,
+  type Restock,
   type StockLevel,
 } from './inventory.domain.js';
 import { InventoryRepository } from './inventory.repository.js';
@@ -18,6 +21,8 @@ export class InventoryService
   extends SagaParticipant<InventoryState, InventoryInput['type'], InventoryOutput, InventoryContext>
   implements OnModuleInit
 {
+  private readonly logger = new Logger(InventoryService.name);
+
   constructor(
     unitOfWork: UnitOfWork,
     private readonly inventory: InventoryRepository,
@@ -54,6 +59,36 @@ export class InventoryService
 
   stock(): Promise<StockLevel[]> {
     return this.inventory.stock();
+  }
+
+  /**
+   * An operator puts `quantity` more units of a product on the shelf, recorded in the
+   * restock ledger with the new level, in one transaction. The same `restockId` again
+   * changes nothing and returns the first restock (a retried request restocks once).
+   */
+  async restock(request: { productId: string; quantity: number; restockId?: string }): Promise<{ restock: Restock; level: StockLevel }> {
+    const { productId, quantity, restockId = randomUUID() } = request;
+    const result = await this.unitOfWork.commit(async () => {
+      const earlier = await this.inventory.findRestock(restockId);
+      if (earlier) {
+        if (earlier.productId !== productId || earlier.quantity !== quantity) {
+          throw new ConflictException(
+            `restock ${restockId} was ${earlier.quantity} of ${earlier.productId}, not ${quantity} of ${productId}`,
+          );
+        }
+        return { restock: earlier, level: (await this.inventory.findStockLevel(productId))!, replayed: true };
+      }
+      const level = await this.inventory.findStockLevel(productId);
+      if (!level) throw new NotFoundException(`no product ${productId} on the shelf (GET /inventory lists them)`);
+      const restock: Restock = { restockId, productId, quantity, restockedAt: new Date().toISOString() };
+      const after = restocked(level, quantity);
+      await this.inventory.saveRestock(restock);
+      await this.inventory.saveStockLevel(after);
+      return { restock, level: after, replayed: false };
+    });
+    if (!result.replayed)
+      this.logger.log(`Restocked ${productId}: +${quantity}, ${result.level.available} available (restock ${restockId})`);
+    return { restock: result.restock, level: result.level };
   }
 
   async reservation(orderId: string): Promise<Reservation> {

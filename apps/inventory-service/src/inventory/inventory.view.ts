@@ -6,6 +6,7 @@ import type { ReservationStatus } from './inventory.domain.js';
 export class StockLevelView {
   @ApiProperty({ example: 'prod-1' }) productId: string;
   @ApiProperty({ example: 100, description: 'stock at the first start' }) initial: number;
+  @ApiProperty({ example: 0, description: 'units added by restocks since (POST /inventory/restock)' }) restocked: number;
   @ApiProperty({ example: 98 }) available: number;
   @ApiProperty({ example: 2, description: 'held for orders' }) reserved: number;
 }
@@ -26,4 +27,12 @@ export class ReservationView {
   @ApiProperty({ type: [ReservedItemView] }) items: readonly ReservedItemView[];
   @ApiProperty({ type: 'string', nullable: true }) reason: string | null;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class RestockView {
+  @ApiProperty({ format: 'uuid' }) restockId: string;
+  @ApiProperty({ example: 'prod-1' }) productId: string;
+  @ApiProperty({ example: 20 }) quantity: number;
+  @ApiProperty({ format: 'date-time' }) restockedAt: string;
+  @ApiProperty({ type: StockLevelView, description: "the product's stock after the restock" }) level: StockLevelView;
 }
