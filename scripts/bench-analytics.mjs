@@ -9,17 +9,19 @@
 //                       that both phases pass it and the bound is what is measured)
 //   BENCH_HEAP_MB       the service's V8 heap limit (--max-old-space-size, default 96)
 //
+// It writes its table into docs/saga-pattern/streaming-vs-messaging.md (Lambda vs Kappa).
 // Each run uses its own topics (a random KAFKA_TOPIC_PREFIX) and data folder, so it
 // never touches a running system. Numbers vary with the machine: compare within a run.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { produceOrders as produceSagaOrders } from './bench/saga-backlog.mjs';
+import { writeMeasured } from './docs/measured.mjs';
 import { ensureBroker, stopBroker } from './kafka.mjs';
 import { build, entryPoint, ROOT } from './services.mjs';
 
@@ -28,6 +30,7 @@ const MAX_TRACKED = process.env.MAX_TRACKED_ORDERS ?? '20000';
 const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 96);
 const PORT = 3905;
 const PREFIX = `bench-${randomUUID().slice(0, 8)}.`;
+const startedAt = new Date();
 
 build();
 const { brokers, startedHere } = await ensureBroker();
@@ -73,6 +76,12 @@ try {
   if (startedHere) await stopBroker();
 }
 printTable(rows);
+// The guide's Lambda vs Kappa section quotes this table: written here, never copied by hand.
+writeMeasured('docs/saga-pattern/streaming-vs-messaging.md', 'bench-analytics', {
+  command: 'npm run bench:analytics',
+  at: startedAt,
+  markdown: markdownTable(rows),
+});
 
 function startService() {
   const child = spawn(process.execPath, [entryPoint('analytics-service')], {
@@ -150,4 +159,19 @@ function printTable(rows) {
   console.log('events/s: events new to the service / time from joining the group to having read them all (lag 0).');
   console.log('RSS: resident memory of the service once caught up. Restart: state restored from the snapshot, nothing re-read;');
   console.log('replay: the data folder deleted, every topic read again from the start.');
+}
+
+function markdownTable(rows) {
+  const columns = Object.keys(rows[0]);
+  const lines = [
+    `analytics-service on ${ORDERS.toLocaleString('en-US')} orders, then ${(ORDERS * 10).toLocaleString('en-US')} in all (${rows[0]['events in state'].toLocaleString('en-US')} → ${rows.at(-1)['events in state'].toLocaleString('en-US')} events), \`MAX_TRACKED_ORDERS=${MAX_TRACKED}\`, V8 heap capped at ${HEAP_MB} MB, ${os.cpus().length} cores, Node.js ${process.version}:`,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `|${columns.map(() => '---').join('|')}|`,
+    ...rows.map(
+      (row) =>
+        `| ${columns.map((column) => (typeof row[column] === 'number' ? row[column].toLocaleString('en-US') : row[column])).join(' | ')} |`,
+    ),
+  ];
+  return lines.join('\n');
 }
