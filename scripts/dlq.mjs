@@ -358,11 +358,11 @@ function toJson(letter, { full = false } = {}) {
 
 /**
  * Publishes each dead letter to its original topic and partition: same key and value, the
- * original headers (the dlq-* ones removed) and dlq-redriven-from. Only to a saga topic of
- * this prefix: never back to the DLQ, never elsewhere.
+ * original headers (the dlq-* ones removed) and dlq-redriven-from. Only to a saga topic (an
+ * event's or a command's) of this prefix: never back to the DLQ, never elsewhere.
  */
 async function redrive(kafka, letters, topics, dryRun) {
-  const eventTopics = new Set(topics.events());
+  const eventTopics = new Set([...topics.events(), ...topics.commands()]); // a command (orchestrated saga) is redriven as an event is
   const skipped = letters.filter((letter) => !eventTopics.has(letter.topic));
   for (const letter of skipped) {
     console.log(

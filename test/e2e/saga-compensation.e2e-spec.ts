@@ -1,4 +1,4 @@
-import { e2eBackends, SagaSystem } from './support/saga-system.js';
+import { SagaSystem, sagaVariants } from './support/saga-system.js';
 import {
   eventually,
   getAnalytics,
@@ -12,10 +12,10 @@ import {
 } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
 
-describe.each(e2eBackends())('compensation when the payment fails, on %s', (backend) => {
+describe.each(sagaVariants())('compensation when the payment fails, on %s, %s', (backend, mode) => {
   let system: SagaSystem;
   beforeAll(async () => {
-    system = await SagaSystem.start({ backend, env: { PAYMENT_FAILURE_RATE: '1', INVENTORY_FAILURE_RATE: '0' } });
+    system = await SagaSystem.start({ backend, env: { SAGA_MODE: mode, PAYMENT_FAILURE_RATE: '1', INVENTORY_FAILURE_RATE: '0' } });
   });
   afterAll(() => system?.stop());
 
@@ -37,10 +37,10 @@ describe.each(e2eBackends())('compensation when the payment fails, on %s', (back
   });
 });
 
-describe.each(e2eBackends())('compensation when the inventory fails after payment, on %s', (backend) => {
+describe.each(sagaVariants())('compensation when the inventory fails after payment, on %s, %s', (backend, mode) => {
   let system: SagaSystem;
   beforeAll(async () => {
-    system = await SagaSystem.start({ backend, env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '1' } });
+    system = await SagaSystem.start({ backend, env: { SAGA_MODE: mode, PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '1' } });
   });
   afterAll(() => system?.stop());
 
@@ -68,10 +68,13 @@ describe.each(e2eBackends())('compensation when the inventory fails after paymen
   });
 });
 
-describe.each(e2eBackends())('compensation when the saga times out, on %s', (backend) => {
+describe.each(sagaVariants())('compensation when the saga times out, on %s, %s', (backend, mode) => {
   let system: SagaSystem;
   beforeAll(async () => {
-    system = await SagaSystem.start({ backend, env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0', SAGA_TIMEOUT_MS: '1000' } });
+    system = await SagaSystem.start({
+      backend,
+      env: { SAGA_MODE: mode, PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0', SAGA_TIMEOUT_MS: '1000' },
+    });
   });
   afterAll(() => system?.stop());
 
@@ -87,8 +90,9 @@ describe.each(e2eBackends())('compensation when the saga times out, on %s', (bac
     );
 
     await system.startService('inventory-service');
-    // Inventory now reads PaymentCompleted and OrderCancelled, in either order: a reservation
-    // made from the first is released by the second, or the second leaves a tombstone first.
+    // Inventory now reads what waited for it, in either order: PaymentCompleted and OrderCancelled
+    // (orchestrated: ReserveStock and ReleaseStock). A reservation made from the first is
+    // released by the second, or the second leaves a tombstone first.
     const reservation = await eventually(
       () => getReservation(system, orderId),
       (r) => ['released', 'cancelled'].includes(r.body.status),

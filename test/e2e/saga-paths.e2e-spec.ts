@@ -1,14 +1,14 @@
-import { e2eBackends, SagaSystem } from './support/saga-system.js';
+import { SagaSystem, sagaVariants } from './support/saga-system.js';
 import { eventually, getAnalytics, getPayment, getReservation, getStock, ORDER, placeOrder, waitForTerminal } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
 
 /** No simulated failures: every outcome here comes from real stock and real input. */
-describe.each(e2eBackends())('saga paths without simulated failures, on %s', (backend) => {
+describe.each(sagaVariants())('saga paths without simulated failures, on %s, %s', (backend, mode) => {
   let system: SagaSystem;
   const placed: string[] = [];
 
   beforeAll(async () => {
-    system = await SagaSystem.start({ backend, env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0' } });
+    system = await SagaSystem.start({ backend, env: { SAGA_MODE: mode, PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0' } });
   });
   afterAll(() => system?.stop());
 
@@ -21,8 +21,10 @@ describe.each(e2eBackends())('saga paths without simulated failures, on %s', (ba
     console.log(`success path: POST → completed in ${elapsedMs.toFixed(0)} ms`);
 
     expect(order.status).toBe('completed');
+    // Orchestrated, the history also holds the commands order-service sent.
+    const commands = mode === 'orchestrated' ? ['ChargePayment', 'ReserveStock'] : [];
     expect(order.history.map((step: { step: string }) => step.step).sort()).toEqual(
-      ['InventoryReserved', 'OrderCompleted', 'OrderCreated', 'PaymentCompleted'].sort(),
+      ['InventoryReserved', 'OrderCompleted', 'OrderCreated', 'PaymentCompleted', ...commands].sort(),
     );
     expect((await getPayment(system, orderId)).body).toMatchObject({ status: 'completed', amount: 50 });
     expect((await getReservation(system, orderId)).body).toMatchObject({ status: 'reserved' });

@@ -1,4 +1,6 @@
 import { readdirSync } from 'node:fs';
+import { SAGA_MODES } from '#contracts';
+import { reactsTo } from '#service';
 import { join, resolve } from 'node:path';
 import { analyticsService } from '../../apps/analytics-service/src/analytics-service.definition.js';
 import { inventoryService } from '../../apps/inventory-service/src/inventory-service.definition.js';
@@ -25,6 +27,11 @@ describe('service definitions', () => {
   });
 
   it('declare each event type they react to once', () => {
-    for (const { reactions } of DEFINITIONS) expect(new Set(reactions.to).size).toBe(reactions.to.length);
+    for (const definition of DEFINITIONS) {
+      for (const mode of SAGA_MODES) {
+        const types = reactsTo(definition, mode);
+        expect(new Set(types).size).toBe(types.length);
+      }
+    }
   });
 });

@@ -5,7 +5,7 @@
  * a schema that drifts from events.ts. Nothing unknown is accepted, at any level.
  */
 import type { JSONSchemaType } from 'ajv';
-import { EVENT_TYPES, EVENT_VERSION, type EventType, type OrderItem, type PayloadOf } from './events.js';
+import { EVENT_VERSION, MESSAGE_TYPES, type EventType, type OrderItem, type PayloadOf } from './events.js';
 
 /** Formats the schemas use (registered by parse-event.ts): what each accepts is ours, not a library default. */
 export const FORMATS = {
@@ -54,7 +54,7 @@ export const ENVELOPE_SCHEMA: JSONSchemaType<Envelope> = {
   required: ['eventId', 'type', 'version', 'occurredAt', 'correlationId', 'payload'],
   properties: {
     eventId: uuid,
-    type: { type: 'string', enum: EVENT_TYPES },
+    type: { type: 'string', enum: MESSAGE_TYPES },
     version: { type: 'integer', const: EVENT_VERSION },
     occurredAt: { type: 'string', format: 'date-time' },
     correlationId: uuid,
@@ -77,15 +77,15 @@ const items = { type: 'array', minItems: 1, maxItems: 100, items: ITEM } as cons
 const code = { type: 'string', minLength: 1 } as const;
 const reason = { type: 'string', maxLength: 500 } as const;
 
-/** A business failure and nothing else: the payload of InventoryFailed and of OrderCancelled. */
-const FAILURE: JSONSchemaType<PayloadOf<'InventoryFailed' | 'OrderCancelled'>> = {
+/** A business failure and nothing else: the payload of InventoryFailed, OrderCancelled, RefundPayment and ReleaseStock. */
+const FAILURE: JSONSchemaType<PayloadOf<'InventoryFailed' | 'OrderCancelled' | 'RefundPayment' | 'ReleaseStock'>> = {
   type: 'object',
   additionalProperties: false,
   required: ['orderId', 'code', 'reason'],
   properties: { orderId: uuid, code, reason },
 };
-/** The order's items and nothing else: the payload of InventoryReserved and of InventoryReleased. */
-const ITEMS_ONLY: JSONSchemaType<PayloadOf<'InventoryReserved' | 'InventoryReleased'>> = {
+/** The order's items and nothing else: the payload of InventoryReserved, InventoryReleased and ReserveStock. */
+const ITEMS_ONLY: JSONSchemaType<PayloadOf<'InventoryReserved' | 'InventoryReleased' | 'ReserveStock'>> = {
   type: 'object',
   additionalProperties: false,
   required: ['orderId', 'items'],
@@ -93,13 +93,15 @@ const ITEMS_ONLY: JSONSchemaType<PayloadOf<'InventoryReserved' | 'InventoryRelea
 };
 
 /** The payload schema of each event type. */
+const ORDER: JSONSchemaType<PayloadOf<'OrderCreated' | 'ChargePayment'>> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['orderId', 'userId', 'items', 'totalCents'],
+  properties: { orderId: uuid, userId: { type: 'string', minLength: 1, maxLength: 100 }, items, totalCents: positiveInt },
+};
+
 export const PAYLOAD_SCHEMAS: { readonly [T in EventType]: JSONSchemaType<PayloadOf<T>> } = {
-  OrderCreated: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['orderId', 'userId', 'items', 'totalCents'],
-    properties: { orderId: uuid, userId: { type: 'string', minLength: 1, maxLength: 100 }, items, totalCents: positiveInt },
-  },
+  OrderCreated: ORDER,
   PaymentCompleted: {
     type: 'object',
     additionalProperties: false,
@@ -128,4 +130,8 @@ export const PAYLOAD_SCHEMAS: { readonly [T in EventType]: JSONSchemaType<Payloa
     required: ['orderId', 'totalCents'],
     properties: { orderId: uuid, totalCents: positiveInt },
   },
+  ChargePayment: ORDER,
+  RefundPayment: FAILURE,
+  ReserveStock: ITEMS_ONLY,
+  ReleaseStock: FAILURE,
 };

@@ -1,4 +1,4 @@
-import type { EventType } from './events.js';
+import { COMMAND_TYPES, type EventType } from './events.js';
 
 /** Each event type travels on exactly one topic, so a topic tells a consumer which type to expect. */
 export const EVENT_TOPICS: { readonly [T in EventType]: string } = {
@@ -11,7 +11,14 @@ export const EVENT_TOPICS: { readonly [T in EventType]: string } = {
   InventoryReleased: 'inventory.released',
   OrderCancelled: 'order.cancelled',
   OrderCompleted: 'order.completed',
+  // The orchestrator's commands, one topic each too (keyed by order id, like the events).
+  ChargePayment: 'payment.charge',
+  RefundPayment: 'payment.refund',
+  ReserveStock: 'inventory.reserve',
+  ReleaseStock: 'inventory.release',
 };
+
+const COMMANDS: ReadonlySet<EventType> = new Set(COMMAND_TYPES);
 
 /** Messages a consumer could not process, with the reason in the headers. */
 export const DEAD_LETTER_TOPIC = 'saga.dead-letter';
@@ -52,14 +59,19 @@ export class Topics {
     return this.prefix + DEAD_LETTER_TOPIC;
   }
 
-  /** The topics that carry saga events (every topic but the dead-letter one). */
+  /** The topics that carry the saga's events (the facts, published in both modes). */
   events(): string[] {
-    return [...this.types.keys()];
+    return [...this.types].filter(([, type]) => !COMMANDS.has(type)).map(([topic]) => topic);
+  }
+
+  /** The topics of the orchestrator's commands. */
+  commands(): string[] {
+    return COMMAND_TYPES.map((type) => this.of(type));
   }
 
   /** Every topic the system uses, as created up front by the broker script and each service. */
   all(): string[] {
-    return [...this.events(), this.deadLetter];
+    return [...this.events(), ...this.commands(), this.deadLetter];
   }
 
   /** A service's consumer group: one per service, so no two services split a topic between them. */

@@ -21,7 +21,7 @@ import {
   TRANSACTIONAL_MESSAGING_TABLES,
 } from '#messaging';
 import { kafkaConnection, loadConfig, type ServiceConfig } from './config.js';
-import type { ServiceDefinition } from './service-definition.js';
+import { reactsTo, type ServiceDefinition } from './service-definition.js';
 import { Drain } from './drain.js';
 import { rejectHostileJson } from './json-guard.js';
 import { httpMetrics } from './metrics/http-metrics.js';
@@ -106,7 +106,7 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   relay?.start((batch) => kafka.send(batch), { pollMs: database.dialect === 'postgres' ? SHARED_OUTBOX_POLL_MS : 0 });
   logger.log(`listening on :${config.PORT}, consuming as group ${groupId}, data in ${describeStorage(definition, config)}`);
   if (transactional) {
-    const inputs = [...definition.reactions.to.map((type) => topics.of(type)), topics.deadLetter];
+    const inputs = [...reactsTo(definition, config.SAGA_MODE).map((type) => topics.of(type)), topics.deadLetter];
     new InboxPruner(app.get(Inbox)).start(await inboxRetentionOrKeepAll(config, inputs, logger));
   }
   return app;

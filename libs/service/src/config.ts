@@ -15,6 +15,7 @@ import {
   validateSync,
   type ValidationOptions,
 } from 'class-validator';
+import { SAGA_MODES, type SagaMode } from '#contracts';
 import { SASL_MECHANISMS, type KafkaConnection, type SaslMechanism } from '#messaging';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from './logging.js';
 
@@ -83,6 +84,14 @@ export abstract class ServiceConfig {
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /**
+   * How the saga is coordinated: `choreographed` (each participant reacts to the others' events)
+   * or `orchestrated` (order-service sends commands and reacts to replies). Every service of one
+   * system must agree: it decides which topics each one reads.
+   */
+  @IsIn(SAGA_MODES, { message: `SAGA_MODE must be one of ${SAGA_MODES.join(', ')}` })
+  SAGA_MODE: SagaMode = 'choreographed';
 }
 
 const isSet = (value: unknown) => value !== undefined;

@@ -1,5 +1,5 @@
 import type { Provider, Type } from '@nestjs/common';
-import type { EventType } from '#contracts';
+import type { EventType, SagaMode } from '#contracts';
 import type { Migrations } from '#database';
 import type { EventReactor } from '#messaging';
 import type { ServiceConfig } from './config.js';
@@ -18,8 +18,12 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, T ex
   readonly config: new () => C;
   /** The service's own schema in each dialect, oldest first: entry i is version i + 1. */
   readonly migrations: Migrations;
-  /** The event types the service consumes (one topic each), and the provider that reacts to them. */
-  readonly reactions: { readonly to: readonly T[]; readonly by: Type<EventReactor<T>> };
+  /**
+   * The message types the service consumes (one topic each), the same in both saga modes or
+   * per mode (a participant reads events when choreographed, commands when orchestrated), and
+   * the provider that reacts to them.
+   */
+  readonly reactions: { readonly to: readonly T[] | Readonly<Record<SagaMode, readonly T[]>>; readonly by: Type<EventReactor<T>> };
   /**
    * How consumed events become state, exactly once:
    * - 'outbox+inbox': state change, applied-event record and emitted events in one
@@ -31,6 +35,19 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, T ex
   /** HTTP controllers (GET /health is added to every service). */
   readonly controllers: readonly Type[];
   readonly providers: readonly Provider[];
+}
+
+/** The message types the service consumes in the given saga mode. */
+export function reactsTo<T extends EventType>(
+  definition: { readonly reactions: { readonly to: ServiceDefinition<ServiceConfig, T>['reactions']['to'] } },
+  mode: SagaMode,
+): readonly T[] {
+  const { to } = definition.reactions;
+  return isPerMode(to) ? to[mode] : to;
+}
+
+function isPerMode<T>(to: readonly T[] | Readonly<Record<SagaMode, readonly T[]>>): to is Readonly<Record<SagaMode, readonly T[]>> {
+  return !Array.isArray(to);
 }
 
 /** Identity function that lets TypeScript check a definition and infer its types. */

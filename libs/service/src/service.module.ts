@@ -21,7 +21,7 @@ import type { Logging } from './logging.js';
 import { Drain } from './drain.js';
 import { HealthController, SERVICE_NAME } from './health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import type { ServiceDefinition } from './service-definition.js';
+import { reactsTo, type ServiceDefinition } from './service-definition.js';
 
 /**
  * One service, assembled from its definition: its configuration, its database,
@@ -53,7 +53,7 @@ export class ServiceModule implements OnApplicationShutdown {
       controllers: [
         HealthController,
         MetricsController,
-        eventsControllerFor(definition.reactions.to.map((type) => topics.of(type))),
+        eventsControllerFor(reactsTo(definition, config.SAGA_MODE).map((type) => topics.of(type))),
         ...definition.controllers,
       ],
       providers: [

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { SAGA_MODES, type SagaMode } from '#contracts';
 
 export type ServiceName = 'order-service' | 'payment-service' | 'inventory-service' | 'analytics-service';
 
@@ -26,6 +27,11 @@ export interface SystemOptions {
   readonly instances?: number;
   /** The brokers the services connect to: KAFKA_BROKERS by default, else 127.0.0.1:9092. */
   readonly brokers?: string;
+}
+
+/** The saga suites' systems: each backend (e2eBackends), with the saga choreographed and orchestrated (SAGA_MODE). */
+export function sagaVariants(): Array<[Backend, SagaMode]> {
+  return e2eBackends().flatMap((backend) => SAGA_MODES.map((mode): [Backend, SagaMode] => [backend, mode]));
 }
 
 /** The backends the saga suites run on: SQLite, and PostgreSQL when `npm test` started one (TEST_POSTGRES_URL). */

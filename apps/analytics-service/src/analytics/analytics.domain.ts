@@ -3,7 +3,7 @@
  * (`countersFor`), and the totals users see are derived from the counters
  * (`totalsReport`). The windowed figures live in stream/stream-aggregator.ts.
  */
-import type { SagaEvent } from '#contracts';
+import type { SagaFact } from '#contracts';
 import { assertNever } from '#domain';
 
 export type Counters = Readonly<Record<string, number>>;
@@ -23,7 +23,7 @@ export const COUNTERS = {
   INVENTORY_FAILED_PREFIX: 'inventory_failed:',
 } as const;
 
-export function countersFor(event: SagaEvent): CounterDelta[] {
+export function countersFor(event: SagaFact): CounterDelta[] {
   switch (event.type) {
     case 'OrderCreated':
       return [[COUNTERS.ORDERS_CREATED, 1]];

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { Topics, type SagaEvent } from '#contracts';
+import { Topics, type SagaFact } from '#contracts';
 import { GroupAdmin, KafkaRuntime, partitionKey, partitionOf, TOPIC_PARTITIONS, type EventReactor, type MessagePosition } from '#messaging';
 import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { totalsReport, type TotalsReport } from './analytics.domain.js';
@@ -110,7 +110,7 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   }
 
   /** Folds in one consumed event, unless the state already covers its offset; false for an event already counted. */
-  async react(event: SagaEvent, position: MessagePosition): Promise<boolean> {
+  async react(event: SagaFact, position: MessagePosition): Promise<boolean> {
     const partition = await this.partition(position.partition);
     if (!this.admit(partition, position)) return false;
     const counted = partition.aggregator.apply(event, this.wallClock(), partitionKey(position.topic, position.partition), Date.now());

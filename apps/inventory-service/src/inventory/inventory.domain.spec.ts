@@ -119,3 +119,29 @@ describe('restocked', () => {
     for (const quantity of [0, -1, 1.5, Number.NaN]) expect(() => restocked(level, quantity)).toThrow(RangeError);
   });
 });
+
+describe('inventory participant, orchestrated (commands)', () => {
+  const reserveCommand = () => next(orderCreated(undefined, [item('prod-1', 2)]), 'ReserveStock', { items: [item('prod-1', 2)] });
+
+  it('reserves on ReserveStock as on PaymentCompleted, and releases on ReleaseStock', () => {
+    const reserve = reserveCommand();
+    const reserved = react(inventoryDecider, shelf(['prod-1', 5]), reserve, RELIABLE);
+    expect(reserved.events).toEqual([expect.objectContaining({ type: 'InventoryReserved', causationId: reserve.eventId })]);
+    expect(level(reserved.state, 'prod-1')).toMatchObject({ available: 3, reserved: 2 });
+
+    const release = next(reserve, 'ReleaseStock', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'late' });
+    const released = react(inventoryDecider, reserved.state, release, RELIABLE);
+    expect(released.events).toEqual([expect.objectContaining({ type: 'InventoryReleased' })]);
+    expect(level(released.state, 'prod-1')).toMatchObject({ available: 5, reserved: 0 });
+  });
+
+  it('given no reservation, when ReleaseStock overtakes ReserveStock, then the late reservation takes nothing', () => {
+    const reserve = reserveCommand();
+    const release = next(reserve, 'ReleaseStock', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'late' });
+    const first = react(inventoryDecider, shelf(['prod-1', 5]), release, RELIABLE);
+    expect(first.events).toEqual([]);
+    const late = react(inventoryDecider, first.state, reserve, RELIABLE);
+    expect(late.events).toEqual([]);
+    expect(level(late.state, 'prod-1')).toMatchObject({ available: 5, reserved: 0 });
+  });
+});

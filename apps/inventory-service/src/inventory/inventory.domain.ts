@@ -34,9 +34,16 @@ export interface InventoryState {
   readonly stock: ReadonlyMap<string, StockLevel>;
 }
 
-/** The events the inventory service reacts to. */
-export const INVENTORY_REACTS_TO = ['PaymentCompleted', 'OrderCancelled'] as const;
-export type InventoryInput = EventOf<(typeof INVENTORY_REACTS_TO)[number]>;
+/**
+ * What the inventory service reacts to: the other services' events when the saga is
+ * choreographed, the orchestrator's commands when it is orchestrated. A command does what
+ * the event it stands for does: ReserveStock as PaymentCompleted, ReleaseStock as OrderCancelled.
+ */
+export const INVENTORY_REACTS_TO = {
+  choreographed: ['PaymentCompleted', 'OrderCancelled'],
+  orchestrated: ['ReserveStock', 'ReleaseStock'],
+} as const;
+export type InventoryInput = EventOf<(typeof INVENTORY_REACTS_TO)[keyof typeof INVENTORY_REACTS_TO][number]>;
 export type InventoryOutput = EventOf<'InventoryReserved' | 'InventoryFailed' | 'InventoryReleased'>;
 
 export interface InventoryContext {
@@ -48,8 +55,10 @@ export const inventoryDecider: Decider<InventoryState, InventoryInput, Inventory
   decide({ reservation, stock }, event, { now, warehouse }) {
     switch (event.type) {
       case 'PaymentCompleted':
+      case 'ReserveStock':
         return reservation ? [] : [reserve(stock, event, warehouse, now)];
       case 'OrderCancelled':
+      case 'ReleaseStock':
         if (reservation?.status !== 'reserved') return [];
         return [eventCausedBy(event, 'InventoryReleased', { orderId: reservation.orderId, items: reservation.items }, now)];
       default:
@@ -76,7 +85,8 @@ export const inventoryDecider: Decider<InventoryState, InventoryInput, Inventory
           reservation: { ...base, status: 'failed', items: [], reason: `${event.payload.code}: ${event.payload.reason}` },
         };
       case 'OrderCancelled':
-        // Cancelled before payment completed: a tombstone, so that a late PaymentCompleted reserves nothing.
+      case 'ReleaseStock':
+        // Cancelled before payment completed (before ReserveStock arrived): a tombstone, so that the late one reserves nothing.
         if (state.reservation) return state;
         return { ...state, reservation: { ...base, status: 'cancelled', items: [], reason: 'order cancelled before payment completed' } };
       default:
@@ -87,7 +97,7 @@ export const inventoryDecider: Decider<InventoryState, InventoryInput, Inventory
 
 function reserve(
   stock: ReadonlyMap<string, StockLevel>,
-  event: EventOf<'PaymentCompleted'>,
+  event: EventOf<'PaymentCompleted' | 'ReserveStock'>,
   warehouse: SimulatedSystem,
   now: Date,
 ): InventoryOutput {

@@ -1,12 +1,17 @@
 /**
- * The order's part of the saga as a decider: pure functions, no Kafka, no Nest, no
- * database. An order is created pending; the first outcome it hears of finishes it.
+ * The order's part of the choreographed saga as a decider: pure functions, no Kafka, no
+ * Nest, no database. An order is created pending; the first outcome it hears of finishes
+ * it. (The orchestrated saga's decider, which also sends the participants their commands,
+ * is saga-orchestrator.ts.)
  */
-import { createEvent, eventCausedBy, FAILURE_CODES, type EventOf, type OrderItem } from '#contracts';
+import { createEvent, eventCausedBy, FAILURE_CODES, type CommandType, type EventOf, type OrderItem } from '#contracts';
 import { assertNever, type Decider } from '#domain';
 
 export type OrderStatus = 'pending' | 'completed' | 'cancelled';
 export const ORDER_STATUSES: readonly OrderStatus[] = ['pending', 'completed', 'cancelled'];
+
+/** Where an orchestrated saga stands (SAGA_MODE=orchestrated; see saga-orchestrator.ts). */
+export type SagaStep = 'charging' | 'reserving' | 'completed' | 'cancelled';
 
 export interface Order {
   readonly id: string;
@@ -16,6 +21,8 @@ export interface Order {
   readonly status: OrderStatus;
   readonly cancellationCode: string | null;
   readonly cancellationReason: string | null;
+  /** The orchestrated saga's step; null when the saga is choreographed. */
+  readonly sagaStep: SagaStep | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -23,8 +30,8 @@ export interface Order {
 /** The events the order service reacts to. */
 export const ORDER_REACTS_TO = ['PaymentCompleted', 'PaymentFailed', 'PaymentRefunded', 'InventoryReserved', 'InventoryFailed'] as const;
 export type OrderInput = EventOf<(typeof ORDER_REACTS_TO)[number]>;
-/** The events it emits once the order exists. */
-export type OrderOutput = EventOf<'OrderCompleted' | 'OrderCancelled'>;
+/** What it emits once the order exists: the saga's end, and (orchestrated) the participants' commands. */
+export type OrderOutput = EventOf<'OrderCompleted' | 'OrderCancelled' | CommandType>;
 
 export interface OrderContext {
   readonly now: Date;
@@ -54,9 +61,16 @@ export const orderDecider: Decider<Order, OrderInput, OrderOutput, OrderContext>
     const updatedAt = event.occurredAt;
     switch (event.type) {
       case 'OrderCompleted':
-        return { ...order, status: 'completed', updatedAt };
+        return { ...order, status: 'completed', sagaStep: order.sagaStep && 'completed', updatedAt };
       case 'OrderCancelled':
-        return { ...order, status: 'cancelled', cancellationCode: event.payload.code, cancellationReason: event.payload.reason, updatedAt };
+        return {
+          ...order,
+          status: 'cancelled',
+          sagaStep: order.sagaStep && 'cancelled',
+          cancellationCode: event.payload.code,
+          cancellationReason: event.payload.reason,
+          updatedAt,
+        };
       default:
         // The consumed events change the order only through the outcomes decided on them.
         return order;
@@ -84,6 +98,7 @@ export function placeOrder(
     status: 'pending',
     cancellationCode: null,
     cancellationReason: null,
+    sagaStep: null,
     createdAt: at,
     updatedAt: at,
   };
@@ -107,6 +122,6 @@ export function decideTimeout(order: Order, { now, sagaTimeoutMs }: OrderContext
   return [cancelled];
 }
 
-function cancellation(cause: OrderInput, code: string, reason: string, now: Date): EventOf<'OrderCancelled'> {
+export function cancellation(cause: OrderInput, code: string, reason: string, now: Date): EventOf<'OrderCancelled'> {
   return eventCausedBy(cause, 'OrderCancelled', { orderId: cause.correlationId, code, reason }, now);
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Generated, Selectable } from 'kysely';
 import type { OrderItem, SagaEvent } from '#contracts';
 import { Database } from '#database';
-import type { Order, OrderStatus } from './order.domain.js';
+import type { Order, OrderStatus, SagaStep } from './order.domain.js';
 
 export interface HistoryEntry {
   readonly step: string;
@@ -28,6 +28,7 @@ export interface OrderTables {
     idempotency_key: string | null;
     request_hash: string | null;
     trace_id: string | null;
+    saga_step: SagaStep | null;
     created_at: string;
     updated_at: string;
   };
@@ -44,6 +45,7 @@ const ORDER_COLUMNS = [
   'status',
   'cancellation_code',
   'cancellation_reason',
+  'saga_step',
   'created_at',
   'updated_at',
 ] as const;
@@ -80,10 +82,10 @@ export class OrdersRepository {
   }
 
   async update(order: Order): Promise<void> {
-    const { status, cancellation_code, cancellation_reason, updated_at } = toRow(order);
+    const { status, cancellation_code, cancellation_reason, saga_step, updated_at } = toRow(order);
     await this.db
       .updateTable('orders')
-      .set({ status, cancellation_code, cancellation_reason, updated_at })
+      .set({ status, cancellation_code, cancellation_reason, saga_step, updated_at })
       .where('id', '=', order.id)
       .execute();
   }
@@ -145,6 +147,7 @@ function toRow(order: Order): OrderRow {
     status: order.status,
     cancellation_code: order.cancellationCode,
     cancellation_reason: order.cancellationReason,
+    saga_step: order.sagaStep,
     created_at: order.createdAt,
     updated_at: order.updatedAt,
   };
@@ -159,6 +162,7 @@ function fromRow(row: OrderRow): Order {
     status: row.status,
     cancellationCode: row.cancellation_code,
     cancellationReason: row.cancellation_reason,
+    sagaStep: row.saga_step,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

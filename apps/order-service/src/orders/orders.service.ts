@@ -18,6 +18,7 @@ import {
   type OrderStatus,
 } from './order.domain.js';
 import { OrdersRepository, type HistoryEntry } from './orders.repository.js';
+import { orchestrateTimeout, orchestratorDecider, startSaga } from './saga-orchestrator.js';
 import { recordSagaEnd } from './saga.metrics.js';
 
 export interface PlacedOrder {
@@ -26,7 +27,10 @@ export interface PlacedOrder {
   readonly replayed: boolean;
 }
 
-/** The order service's saga participant, and the queries and commands of its HTTP API. */
+/**
+ * The order service's saga participant (SAGA_MODE=choreographed) or the saga's orchestrator
+ * (SAGA_MODE=orchestrated, saga-orchestrator.ts), and the queries and commands of its HTTP API.
+ */
 @Injectable()
 export class OrdersService extends SagaParticipant<Order, OrderInput['type'], OrderOutput, OrderContext> {
   constructor(
@@ -34,7 +38,11 @@ export class OrdersService extends SagaParticipant<Order, OrderInput['type'], Or
     private readonly orders: OrdersRepository,
     private readonly config: OrderServiceConfig,
   ) {
-    super(orderDecider, unitOfWork);
+    super(config.SAGA_MODE === 'orchestrated' ? orchestratorDecider : orderDecider, unitOfWork);
+  }
+
+  private get orchestrated(): boolean {
+    return this.config.SAGA_MODE === 'orchestrated';
   }
 
   // ------------------------------------------------------------ the participant
@@ -64,15 +72,16 @@ export class OrdersService extends SagaParticipant<Order, OrderInput['type'], Or
     const expired = await this.orders.pendingCreatedBefore(new Date(now.getTime() - this.config.SAGA_TIMEOUT_MS));
     let cancelled = 0;
     for (const { id } of expired) {
-      const events = await this.unitOfWork.decide(this, id, (order) => decideTimeout(order, this.context(now)));
-      cancelled += events.length;
+      const timeout = this.orchestrated ? orchestrateTimeout : decideTimeout;
+      const events = await this.unitOfWork.decide(this, id, (order) => timeout(order, this.context(now)));
+      cancelled += events.some((event) => event.type === 'OrderCancelled') ? 1 : 0;
     }
     return cancelled;
   }
 
   // ------------------------------------------------------------ the HTTP API
 
-  /** Creates a pending order and its OrderCreated event in one transaction: the saga starts. */
+  /** Creates a pending order and its OrderCreated event (orchestrated: and ChargePayment) in one transaction: the saga starts. */
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<PlacedOrder> {
     const items: OrderItem[] = request.items.map(({ productId, quantity, price }) => ({
       productId,
@@ -85,12 +94,16 @@ export class OrdersService extends SagaParticipant<Order, OrderInput['type'], Or
     return this.unitOfWork.commit(async (emit): Promise<PlacedOrder> => {
       const earlier = idempotencyKey ? await this.replay(idempotencyKey, requestHash) : undefined;
       if (earlier) return { order: earlier, replayed: true };
-      const { order, created } = placeOrder(randomUUID(), request.userId, items, new Date());
+      const now = new Date();
+      const placed = placeOrder(randomUUID(), request.userId, items, now);
+      const { created } = placed;
+      const { order, command } = this.orchestrated ? startSaga(placed.order, created, now) : { order: placed.order, command: null };
       const span = trace.getActiveSpan(); // the request's, when tracing is on: the saga's trace starts here
       span?.setAttribute('order.id', order.id);
       await this.orders.insert(order, idempotencyKey ? { key: idempotencyKey, requestHash } : null, span?.spanContext().traceId ?? null);
-      await this.orders.recordSteps([{ event: created, detail: describe(created) }]);
-      emit(created);
+      const steps = command ? [created, command] : [created];
+      await this.orders.recordSteps(steps.map((event) => ({ event, detail: describe(event) })));
+      steps.forEach(emit);
       return { order, replayed: false };
     });
   }

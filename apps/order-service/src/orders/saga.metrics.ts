@@ -17,6 +17,7 @@ const sagaDuration = new Histogram({
 /** Counts an order's saga once its end (OrderCompleted or OrderCancelled) was committed. */
 export function recordSagaEnd(order: Order, emitted: readonly OrderOutput[]): void {
   for (const event of emitted) {
+    if (event.type !== 'OrderCompleted' && event.type !== 'OrderCancelled') continue; // a command to a participant
     const outcome = event.type === 'OrderCompleted' ? 'completed' : 'cancelled';
     sagasFinished.inc({ outcome, code: event.type === 'OrderCancelled' ? event.payload.code : '' });
     sagaDuration.observe({ outcome }, (Date.parse(event.occurredAt) - Date.parse(order.createdAt)) / 1_000);

@@ -105,3 +105,41 @@ describe('payment participant', () => {
     expect(declined.length / ids.length).toBeLessThan(0.35);
   });
 });
+
+describe('payment participant, orchestrated (commands)', () => {
+  function chargeCommand() {
+    const created = orderCreated();
+    return next(created, 'ChargePayment', { userId: 'user-123', items: ITEMS, totalCents: 6000 });
+  }
+
+  it('charges on ChargePayment as on OrderCreated, once', () => {
+    const charge = chargeCommand();
+    const { events, state } = react(paymentDecider, undefined, charge, ALWAYS_PAYS);
+    expect(events).toEqual([expect.objectContaining({ type: 'PaymentCompleted', causationId: charge.eventId })]);
+    expect(react(paymentDecider, state, charge, ALWAYS_PAYS).events).toEqual([]);
+  });
+
+  it('refunds a charge on RefundPayment, with the orchestrator’s code and reason', () => {
+    const charge = chargeCommand();
+    const charged = react(paymentDecider, undefined, charge, ALWAYS_PAYS).state;
+    const refund = next(charge, 'RefundPayment', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'no outcome within 30000 ms' });
+    const { events, state } = react(paymentDecider, charged, refund, ALWAYS_PAYS);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'PaymentRefunded',
+        payload: expect.objectContaining({ code: FAILURE_CODES.SAGA_TIMEOUT, amountCents: 6000 }),
+      }),
+    ]);
+    expect(state?.status).toBe('refunded');
+  });
+
+  it('given no payment, when RefundPayment overtakes ChargePayment, then the late charge takes nothing', () => {
+    const charge = chargeCommand();
+    const refund = next(charge, 'RefundPayment', { code: FAILURE_CODES.SAGA_TIMEOUT, reason: 'late' });
+    const first = react(paymentDecider, undefined, refund, ALWAYS_PAYS);
+    expect(first.events).toEqual([
+      expect.objectContaining({ type: 'PaymentFailed', payload: expect.objectContaining({ amountCents: 0 }) }),
+    ]);
+    expect(react(paymentDecider, first.state, charge, ALWAYS_PAYS).events).toEqual([]);
+  });
+});

@@ -20,9 +20,16 @@ export interface Payment {
   readonly updatedAt: string;
 }
 
-/** The events the payment service reacts to. */
-export const PAYMENT_REACTS_TO = ['OrderCreated', 'InventoryFailed', 'OrderCancelled'] as const;
-export type PaymentInput = EventOf<(typeof PAYMENT_REACTS_TO)[number]>;
+/**
+ * What the payment service reacts to: the other services' events when the saga is
+ * choreographed, the orchestrator's commands when it is orchestrated. A command does what
+ * the event it stands for does: ChargePayment as OrderCreated, RefundPayment as OrderCancelled.
+ */
+export const PAYMENT_REACTS_TO = {
+  choreographed: ['OrderCreated', 'InventoryFailed', 'OrderCancelled'],
+  orchestrated: ['ChargePayment', 'RefundPayment'],
+} as const;
+export type PaymentInput = EventOf<(typeof PAYMENT_REACTS_TO)[keyof typeof PAYMENT_REACTS_TO][number]>;
 export type PaymentOutput = EventOf<'PaymentCompleted' | 'PaymentFailed' | 'PaymentRefunded'>;
 
 export interface PaymentContext {
@@ -34,6 +41,7 @@ export const paymentDecider: Decider<Payment | undefined, PaymentInput, PaymentO
   decide(payment, event, { now, gateway }) {
     switch (event.type) {
       case 'OrderCreated':
+      case 'ChargePayment':
         return payment ? [] : [charge(event, gateway, now)];
       case 'InventoryFailed':
         return refundIfCharged(payment, event, `inventory failed: ${event.payload.reason}`, now);
@@ -41,6 +49,9 @@ export const paymentDecider: Decider<Payment | undefined, PaymentInput, PaymentO
         // No payment yet: tell the others none will be taken (every order gets one payment outcome).
         if (!payment) return [declinedBecauseCancelled(event, now)];
         return refundIfCharged(payment, event, `order cancelled: ${event.payload.reason}`, now);
+      case 'RefundPayment':
+        if (!payment) return [declinedBecauseCancelled(event, now)];
+        return refundIfCharged(payment, event, event.payload.reason, now);
       default:
         return assertNever(event);
     }
@@ -60,7 +71,8 @@ export const paymentDecider: Decider<Payment | undefined, PaymentInput, PaymentO
       case 'PaymentRefunded':
         return payment && { ...payment, status: 'refunded', reason: event.payload.reason, updatedAt: at };
       case 'OrderCancelled':
-        // Cancelled before its OrderCreated arrived: a tombstone, so that the late OrderCreated charges nothing.
+      case 'RefundPayment':
+        // Cancelled before its OrderCreated (ChargePayment) arrived: a tombstone, so that the late one charges nothing.
         return payment ?? { ...CANCELLED_BEFORE_PAYMENT, orderId: event.correlationId, createdAt: at, updatedAt: at };
       default:
         return payment;
@@ -80,7 +92,7 @@ export function gatewayDeclines(orderId: string, gateway: SimulatedSystem): bool
   return simulatedFailure(gateway, 'payment', orderId);
 }
 
-function charge(event: EventOf<'OrderCreated'>, gateway: SimulatedSystem, now: Date): PaymentOutput {
+function charge(event: EventOf<'OrderCreated' | 'ChargePayment'>, gateway: SimulatedSystem, now: Date): PaymentOutput {
   const { orderId, totalCents, items } = event.payload;
   if (gatewayDeclines(orderId, gateway)) {
     const reason = 'card declined by the (simulated) gateway';
@@ -91,7 +103,7 @@ function charge(event: EventOf<'OrderCreated'>, gateway: SimulatedSystem, now: D
 
 function refundIfCharged(
   payment: Payment | undefined,
-  cause: EventOf<'InventoryFailed' | 'OrderCancelled'>,
+  cause: EventOf<'InventoryFailed' | 'OrderCancelled' | 'RefundPayment'>,
   reason: string,
   now: Date,
 ): PaymentOutput[] {
@@ -100,7 +112,7 @@ function refundIfCharged(
   return [eventCausedBy(cause, 'PaymentRefunded', { orderId, paymentId: paymentId!, amountCents, code: cause.payload.code, reason }, now)];
 }
 
-function declinedBecauseCancelled(event: EventOf<'OrderCancelled'>, now: Date): PaymentOutput {
+function declinedBecauseCancelled(event: EventOf<'OrderCancelled' | 'RefundPayment'>, now: Date): PaymentOutput {
   const { orderId } = event.payload;
   const reason = 'order cancelled before payment';
   return eventCausedBy(event, 'PaymentFailed', { orderId, amountCents: 0, code: FAILURE_CODES.ORDER_CANCELLED, reason }, now);

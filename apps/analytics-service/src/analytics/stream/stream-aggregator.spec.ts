@@ -1,4 +1,4 @@
-import { createEvent, type EventType, type PayloadOf, type SagaEvent } from '#contracts';
+import { createEvent, type EventType, type PayloadOf, type SagaFact } from '#contracts';
 import { ITEMS } from '#contracts/testing';
 import { totalsReport } from '../analytics.domain.js';
 import { mergeSnapshots, StreamAggregator, type StreamSettings } from './stream-aggregator.js';
@@ -13,13 +13,13 @@ const SETTINGS: StreamSettings = {
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
 /** An event of order `n` that happened `atMs` after T0. */
-function event<T extends EventType>(n: number, type: T, atMs: number, payload: Omit<PayloadOf<T>, 'orderId'>): SagaEvent {
+function event<T extends EventType>(n: number, type: T, atMs: number, payload: Omit<PayloadOf<T>, 'orderId'>): SagaFact {
   const orderId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
   return createEvent(type, { ...payload, orderId } as PayloadOf<T>, {
     correlationId: orderId,
     causationId: null,
     occurredAt: new Date(T0 + atMs),
-  }) as SagaEvent;
+  }) as SagaFact;
 }
 const created = (n: number, atMs: number) => event(n, 'OrderCreated', atMs, { userId: 'u', items: ITEMS, totalCents: 6000 });
 const completed = (n: number, atMs: number) => event(n, 'OrderCompleted', atMs, { totalCents: 6000 });
@@ -256,7 +256,7 @@ describe('StreamAggregator', () => {
     // Three topics of one partition, read at random relative speeds (each topic in its own order).
     let seed = 42;
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-    const topics: Record<string, SagaEvent[]> = { created: [], paid: [], outcome: [] };
+    const topics: Record<string, SagaFact[]> = { created: [], paid: [], outcome: [] };
     for (let n = 0; n < 300; n++) {
       topics.created.push(created(n, n * 100));
       if (n % 4 === 3) topics.outcome.push(cancelled(n, n * 100 + 20));

@@ -30,7 +30,7 @@
  *   OrderCreated with the order's outcome (saga duration) and to drop a second copy
  *   of an event an order already had, whatever its event id.
  */
-import type { SagaEvent } from '#contracts';
+import type { SagaFact } from '#contracts';
 import { countersFor, type Counters } from '../analytics.domain.js';
 import { DurationHistogram, type DurationSummary } from './duration-histogram.js';
 import { TumblingWindows } from './tumbling-windows.js';
@@ -63,7 +63,7 @@ export interface OrderTrack {
   seen: number;
   lastEventAt: number;
   /** Events that arrived before the order's OrderCreated, with their event time: counted when it arrives. */
-  held?: Array<[SagaEvent, number]>;
+  held?: Array<[SagaFact, number]>;
 }
 
 export interface WindowReport {
@@ -117,7 +117,7 @@ export const MINUTES_REPORTED = 60;
 export const HOURS_REPORTED = 24;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const EVENT_BITS: Record<SagaEvent['type'], number> = {
+const EVENT_BITS: Record<SagaFact['type'], number> = {
   OrderCreated: 1,
   PaymentCompleted: 2,
   PaymentFailed: 4,
@@ -169,7 +169,7 @@ export class StreamAggregator {
    * stream time forward and make every tracked order look forgotten.
    * Returns false for a copy of an event the order already had.
    */
-  apply(event: SagaEvent, wallClock: number | null, source = 'default', readAt?: number): boolean {
+  apply(event: SagaFact, wallClock: number | null, source = 'default', readAt?: number): boolean {
     let at = Date.parse(event.occurredAt);
     const clamped = readAt !== undefined && at > readAt + this.settings.maxClockSkewMs;
     if (clamped) at = readAt;
@@ -322,7 +322,7 @@ export class StreamAggregator {
   }
 
   /** Counts an event: lifetime totals, windows, and the saga duration join. */
-  private count(track: OrderTrack, event: SagaEvent, at: number, clock: number): void {
+  private count(track: OrderTrack, event: SagaFact, at: number, clock: number): void {
     for (const [name, delta] of countersFor(event)) this.counters[name] = (this.counters[name] ?? 0) + delta;
     this.addToWindows(event, at, clock);
     this.joinDuration(track, event, at);
@@ -335,7 +335,7 @@ export class StreamAggregator {
     for (const [event, at] of held) this.count(track, event, at, this.clock(wallClock));
   }
 
-  private addToWindows(event: SagaEvent, at: number, clock: number): void {
+  private addToWindows(event: SagaFact, at: number, clock: number): void {
     const update = windowUpdate(event);
     if (!update) return;
     if (this.minutes.isClosed(at, clock)) {
@@ -347,7 +347,7 @@ export class StreamAggregator {
     if (event.type === 'OrderCreated') this.seconds.add(at, clock, (second) => second.orders++);
   }
 
-  private joinDuration(track: OrderTrack, event: SagaEvent, at: number): void {
+  private joinDuration(track: OrderTrack, event: SagaFact, at: number): void {
     if (event.type === 'OrderCreated') track.createdAt = at;
     else if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled') track.finishedAt = at;
     else return;
@@ -376,7 +376,7 @@ export class StreamAggregator {
 }
 
 /** How an event changes the windowed figures, if it does. */
-function windowUpdate(event: SagaEvent): ((window: WindowFigures) => void) | null {
+function windowUpdate(event: SagaFact): ((window: WindowFigures) => void) | null {
   switch (event.type) {
     case 'OrderCreated':
       return (window) => window.orders++;
