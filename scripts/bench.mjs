@@ -41,7 +41,7 @@ import { analyticsCatchUp } from './bench/analytics.mjs';
 import { closedLoop, openLoop } from './bench/load.mjs';
 import { freePort, portBusy } from './bench/proc.mjs';
 import { producerPerformance } from './bench/producer-performance.mjs';
-import { writeResults } from './bench/report.mjs';
+import { modesTable, writeResults } from './bench/report.mjs';
 import { writeMeasured } from './docs/measured.mjs';
 import { ratio, summarize } from './bench/stats.mjs';
 import { relayTopics, startRelayChain, startSaga } from './bench/systems.mjs';
@@ -186,29 +186,8 @@ async function main() {
     }
 
   // The ladder: each rate for the relay chain, then for the saga, until each falls behind.
-  const steps = [];
-  const state = new Map([relay, saga].map((system) => [system, { max: 0, behind: false }]));
-  const skip = (system) => CONFIG.untilBehind && state.get(system).behind;
-  for (const rate of ladder(() => [relay, saga].every(skip))) {
-    for (const system of [relay, saga]) {
-      const s = state.get(system);
-      if (skip(system)) continue;
-      let step = await runStep(system, rate, CONFIG.stepSeconds);
-      await settle(system);
-      if (!step.sustained && CONFIG.untilBehind) {
-        // Once more: one noisy moment on a shared machine should not end the ladder.
-        log(`${system.name} at ${rate}/s fell behind (${step.reasons.join('; ')}): once more`);
-        steps.push({ ...step, final: false });
-        step = { ...(await runStep(system, rate, CONFIG.stepSeconds)), attempt: 2 };
-        await settle(system);
-      }
-      steps.push({ ...step, final: true });
-      logStep(step);
-      if (!step.sustained) s.behind = true;
-      else if (!s.behind) s.max = Math.max(s.max, rate);
-    }
-  }
-  const maxSustained = (system) => ({ rate: state.get(system).max, limitFound: state.get(system).behind });
+  const { steps, maxSustained } = await climb([relay, saga]);
+  const state = new Map([relay, saga].map((system) => [system, { max: maxSustained(system).rate }]));
 
   // Both at half the saga's highest sustained rate, with the CPU each process uses.
   const halfRate = Math.max(10, Math.round(state.get(saga).max / 2) || 25);
@@ -251,6 +230,10 @@ async function main() {
   const peakRss = new Map([saga, relay].map((system) => [system, system.peakRssMb()]));
   await stopSinks();
   await stopSystems();
+
+  log('modes: the saga choreographed and orchestrated, side by side...');
+  const modes = await compareModes({ kafka, brokers, contracts, messaging });
+  invariants.push(...modes.invariants);
 
   log('analytics: catch-up on a backlog against a raw kafkajs consumer...');
   const analyticsDataDir = path.join(tempRoot, 'analytics-data');
@@ -315,6 +298,7 @@ async function main() {
     latencyPoints: [...[50, 200].map((rate) => point(rate)), point(halfRate, "half the saga's maximum", (system) => half.get(system))],
     steps: [...steps, ...halfAttempts, ...[relay, saga].map((system) => ({ ...half.get(system), final: false, half: true }))],
     invariants,
+    modes,
     analytics,
     producerPerformance: perf,
   };
@@ -329,9 +313,133 @@ async function main() {
       at: startedAt,
       markdown: `![latency against offered rate](performance/latency.svg)\n\n${section}`,
     });
-    log('written: the last full run in docs/performance.md');
+    writeMeasured('docs/saga-pattern/orchestration.md', 'bench-modes', {
+      command: result.command,
+      at: startedAt,
+      markdown: modesTable(result),
+    });
+    log('written: the last full run in docs/performance.md, its modes table in docs/saga-pattern/orchestration.md');
   }
   return invariants.every((invariant) => invariant.ok) ? 0 : 1;
+}
+
+/**
+ * Steps `systems` up the ladder, interleaved (each rate for each system in turn), until each falls
+ * behind (full run) or the rates run out; a step that falls behind runs once more first.
+ */
+async function climb(systems) {
+  const steps = [];
+  const state = new Map(systems.map((system) => [system, { max: 0, behind: false }]));
+  const skip = (system) => CONFIG.untilBehind && state.get(system).behind;
+  for (const rate of ladder(() => systems.every(skip))) {
+    for (const system of systems) {
+      const s = state.get(system);
+      if (skip(system)) continue;
+      let step = await runStep(system, rate, CONFIG.stepSeconds);
+      await settle(system);
+      if (!step.sustained && CONFIG.untilBehind) {
+        // Once more: one noisy moment on a shared machine should not end the ladder.
+        log(`${system.name} at ${rate}/s fell behind (${step.reasons.join('; ')}): once more`);
+        steps.push({ ...step, final: false });
+        step = { ...(await runStep(system, rate, CONFIG.stepSeconds)), attempt: 2 };
+        await settle(system);
+      }
+      steps.push({ ...step, final: true });
+      logStep(step);
+      if (!step.sustained) s.behind = true;
+      else if (!s.behind) s.max = Math.max(s.max, rate);
+    }
+  }
+  return { steps, maxSustained: (system) => ({ rate: state.get(system).max, limitFound: state.get(system).behind }) };
+}
+
+/**
+ * The same saga choreographed and orchestrated (SAGA_MODE), each a system of its own (topics,
+ * data, ports) on the same broker, up the same ladder interleaved: throughput, latency, CPU per
+ * saga at 200/s, and the messages each saga put on Kafka (events and commands).
+ */
+async function compareModes({ kafka, brokers, contracts, messaging }) {
+  const initialStock = `prod-1:${CONFIG.initialStock},prod-2:${CONFIG.initialStock}`;
+  const runs = [];
+  try {
+    for (const mode of ['choreographed', 'orchestrated']) {
+      const prefix = `bench-${runId}-${mode}.`;
+      const topics = new contracts.Topics(prefix);
+      await messaging.ensureTopics(brokers, topics.all());
+      const dirs = ['data', 'logs'].map((kind) => path.join(tempRoot, `${mode}-${kind}`));
+      dirs.forEach((dir) => fs.mkdirSync(dir, { recursive: true }));
+      const ports = {};
+      for (const service of SERVICE_NAMES) ports[service] = await freePort();
+      const system = await startSaga({ brokers, prefix, dataDir: dirs[0], logDir: dirs[1], ports, initialStock, topics, mode, name: mode });
+      runs.push({ mode, system, topics, ports });
+      const sink = await startSink({
+        kafka,
+        groupId: `${prefix}sink`,
+        topics: system.terminalTopics,
+        tracker: system.tracker,
+        maxWaitMs: CONFIG.maxWaitMs,
+      });
+      runs.at(-1).sink = sink;
+    }
+    const systems = runs.map((run) => run.system);
+    for (const system of systems)
+      for (const [rate, seconds] of CONFIG.warmup) {
+        await runStep(system, rate, seconds);
+        await settle(system);
+      }
+    const { steps, maxSustained } = await climb(systems);
+    for (const system of systems) await settle(system, CONFIG.finalDrainSeconds);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    const messagesOn = async (names) => {
+      let total = 0;
+      for (const topic of names) for (const { high } of await admin.fetchTopicOffsets(topic)) total += Number(high);
+      return total;
+    };
+    const results = [];
+    const invariants = [];
+    try {
+      for (const { mode, system, topics, ports } of runs) {
+        const at200 = steps.find((step) => step.final && step.system === mode && step.rate === 200);
+        const [events, commands] = [await messagesOn(topics.events()), await messagesOn(topics.commands())];
+        const accepted = system.tracker.accepted;
+        const completed = [...system.tracker.terminal.values()].filter((topic) => topic === topics.of('OrderCompleted')).length;
+        results.push({
+          mode,
+          maxSustained: maxSustained(system),
+          latency50: steps.find((step) => step.final && step.system === mode && step.rate === 50)?.latency ?? null,
+          latency200: at200?.latency ?? null,
+          cpuMsPerSaga: at200 && at200.completed > 0 ? Math.round((at200.cpuMs.total / at200.completed) * 100) / 100 : null,
+          messagesPerSaga: {
+            events: round2(events / accepted),
+            commands: round2(commands / accepted),
+            total: round2((events + commands) / accepted),
+          },
+          accepted,
+          completed,
+        });
+        const stock = await fetch(`http://127.0.0.1:${ports['inventory-service']}/inventory`).then((response) => response.json());
+        const prod1 = stock.products.find((p) => p.productId === 'prod-1');
+        const conserved = stock.products.every((p) => p.available + p.reserved === p.initial + p.restocked);
+        invariants.push({
+          name: `${mode}: every accepted order terminal, stock conserved, prod-1 reserved = completed orders`,
+          ok: system.tracker.open.size === 0 && conserved && prod1?.reserved === completed,
+          detail: `${accepted - system.tracker.open.size} of ${accepted} terminal (${completed} completed); prod-1 reserved ${prod1?.reserved}`,
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    return { steps, results, invariants };
+  } finally {
+    await Promise.all(runs.map((run) => run.sink?.disconnect()));
+    await Promise.all(runs.map((run) => run.system.stop()));
+  }
+}
+
+function round2(value) {
+  return Math.round(value * 100) / 100;
 }
 
 /**

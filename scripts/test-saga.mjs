@@ -762,7 +762,7 @@ function printPathMix(placedOrders) {
     console.log(
       yellow(
         `  ${plural(outOfStock, 'order')} of this run found too little stock; ` +
-          'restart inventory-service on a fresh DATA_DIR for a representative mix.',
+          'the restock at the start tops up to the initial stock only (RESTOCK=off skips it), so a run larger than the shelf runs out.',
       ),
     );
   }

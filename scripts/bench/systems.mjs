@@ -71,7 +71,7 @@ class System {
  * The four services with their own topic prefix and data folder, failure rates 0 and
  * `initialStock` ("prod-1:N,..."): ports are `ports[service]`.
  */
-export async function startSaga({ brokers, prefix, dataDir, logDir, ports, initialStock, topics }) {
+export async function startSaga({ brokers, prefix, dataDir, logDir, ports, initialStock, topics, mode = 'choreographed', name = 'saga' }) {
   const processes = SERVICE_NAMES.map((service) => {
     const env = {
       ...process.env,
@@ -82,6 +82,7 @@ export async function startSaga({ brokers, prefix, dataDir, logDir, ports, initi
       PAYMENT_FAILURE_RATE: '0',
       INVENTORY_FAILURE_RATE: '0',
       INITIAL_STOCK: initialStock,
+      SAGA_MODE: mode,
       // As the Docker image runs them: JSON lines (an access line per POST at info), not the pretty ones for a terminal.
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'json',
     };
@@ -92,7 +93,7 @@ export async function startSaga({ brokers, prefix, dataDir, logDir, ports, initi
     return { name: service, child, pid: child.pid, logFile };
   });
   const system = new System({
-    name: 'saga',
+    name,
     url: `http://127.0.0.1:${ports['order-service']}`,
     terminalTopics: [topics.of('OrderCompleted'), topics.of('OrderCancelled')],
     processes,

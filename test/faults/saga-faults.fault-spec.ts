@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SagaMode } from '#contracts';
 import { resolve } from 'node:path';
 import { getAnalytics, request } from '../e2e/support/http.js';
 import { SagaSystem, SERVICE_NAMES, sleep, type ServiceName } from '../e2e/support/saga-system.js';
@@ -29,8 +30,8 @@ const ABUSE_REQUESTS = Number(process.env.FAULT_ABUSE_REQUESTS ?? (QUICK ? 200 :
  * accepted order must complete unless the scenario's fault explains its cancellation.
  */
 describe('fault suite', () => {
-  scenario('1 SIGKILL each service mid-load, restart at once', { quick: true }, async (name) => {
-    const system = await SagaSystem.start({ env: faultEnv({ SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
+  scenario('1 SIGKILL each service mid-load, restart at once', { quick: true, quickOrchestrated: true }, async (name, mode) => {
+    const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
     try {
       const load = loadFor(system, 70_000);
       let faultEndedAt = 0;
@@ -49,9 +50,9 @@ describe('fault suite', () => {
     }
   });
 
-  scenario('3 restart order-service close to many saga deadlines', { quick: false }, async (name) => {
+  scenario('3 restart order-service close to many saga deadlines', { quick: false }, async (name, mode) => {
     const timeoutMs = 40_000;
-    const system = await SagaSystem.start({ env: faultEnv({ SAGA_TIMEOUT_MS: String(timeoutMs) }) });
+    const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(timeoutMs) }) });
     try {
       // Inventory is away while the orders are placed and paid: they all wait for their reservation.
       await system.stopService('inventory-service');
@@ -91,8 +92,8 @@ describe('fault suite', () => {
     }
   });
 
-  scenario('4 replay: every group back to the earliest offset', { quick: false }, async (name) => {
-    const system = await SagaSystem.start({ env: faultEnv({ SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
+  scenario('4 replay: every group back to the earliest offset', { quick: false }, async (name, mode) => {
+    const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
     try {
       const load = loadFor(system, 70_000);
       const rewound: Record<string, number> = {};
@@ -126,22 +127,22 @@ describe('fault suite', () => {
     }
   });
 
-  scenario('5 poison messages from an independent client', { quick: true }, async (name) => {
-    const system = await SagaSystem.start({ env: faultEnv({ SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
+  scenario('5 poison messages from an independent client', { quick: true }, async (name, mode) => {
+    const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
     try {
       const load = loadFor(system, 30_000);
       await load.untilFraction(0.3);
       const poison = poisonFor(system);
       const client = await injectPoison(system, poison);
       const faultEndedAt = Date.now();
-      const expected = poison.reduce((sum, message) => sum + consumersOf(message.topic).length, 0);
+      const expected = poison.reduce((sum, message) => sum + consumersOf(message.topic, mode).length, 0);
       return await measure(system, {
         ...common(name, load, () => faultEndedAt),
         expectedDeadLetters: expected,
         checks: ({ deadLetters }) => {
           const problems: string[] = [];
           for (const message of poison) {
-            for (const service of consumersOf(message.topic)) {
+            for (const service of consumersOf(message.topic, mode)) {
               const letter = deadLetters.find(
                 (letter) => letter.headers['dlq-service']?.toString() === service && sameMessage(letter, message),
               );
@@ -159,8 +160,8 @@ describe('fault suite', () => {
     }
   });
 
-  scenario('6 HTTP abuse on every endpoint', { quick: true }, async (name) => {
-    const system = await SagaSystem.start({ env: faultEnv({ SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
+  scenario('6 HTTP abuse on every endpoint', { quick: true }, async (name, mode) => {
+    const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
     try {
       const load = loadFor(system, 40_000);
       await load.untilFraction(0.1);
@@ -194,9 +195,9 @@ describe('fault suite', () => {
     }
   });
 
-  scenario('7 a participant down longer than the saga timeout', { quick: true }, async (name) => {
+  scenario('7 a participant down longer than the saga timeout', { quick: true, quickOrchestrated: true }, async (name, mode) => {
     const timeoutMs = 10_000;
-    const system = await SagaSystem.start({ env: faultEnv({ SAGA_TIMEOUT_MS: String(timeoutMs) }) });
+    const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(timeoutMs) }) });
     try {
       const load = loadFor(system, 45_000);
       await load.untilFraction(0.2);
@@ -225,8 +226,8 @@ describe('fault suite', () => {
     }
   });
 
-  scenario('8 SIGTERM each service mid-load: clean drain', { quick: true }, async (name) => {
-    const system = await SagaSystem.start({ env: faultEnv({ SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
+  scenario('8 SIGTERM each service mid-load: clean drain', { quick: true }, async (name, mode) => {
+    const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
     try {
       const load = loadFor(system, 70_000);
       const stops: Array<{ service: ServiceName; code: number | null; exitMs: number; unpublished: number | null }> = [];
@@ -259,8 +260,8 @@ describe('fault suite', () => {
   });
 
   // Last: the broker is shared with whatever else runs on this machine, and every later scenario would start on a broker just back.
-  scenario('2 SIGKILL the broker mid-load, restart it', { quick: true }, async (name) => {
-    const system = await SagaSystem.start({ env: faultEnv({ SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
+  scenario('2 SIGKILL the broker mid-load, restart it', { quick: true }, async (name, mode) => {
+    const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
     try {
       const brokers = await brokerCount(system.brokers);
       const load = loadFor(system, 40_000);
@@ -291,14 +292,22 @@ function common(name: string, load: Load, faultEndedAt: () => number, timeoutMs 
 }
 
 /** Who reads each topic (the consumer groups that dead-letter what they cannot process). */
-const CONSUMERS: Record<string, ServiceName[]> = {
-  'order.created': ['payment-service', 'analytics-service'],
-  'payment.completed': ['order-service', 'inventory-service', 'analytics-service'],
-  'order.cancelled': ['payment-service', 'inventory-service', 'analytics-service'],
+/** Who reads each poisoned topic: orchestrated, payment and inventory read their commands instead of these events. */
+const CONSUMERS: Record<SagaMode, Record<string, ServiceName[]>> = {
+  choreographed: {
+    'order.created': ['payment-service', 'analytics-service'],
+    'payment.completed': ['order-service', 'inventory-service', 'analytics-service'],
+    'order.cancelled': ['payment-service', 'inventory-service', 'analytics-service'],
+  },
+  orchestrated: {
+    'order.created': ['analytics-service'],
+    'payment.completed': ['order-service', 'analytics-service'],
+    'order.cancelled': ['analytics-service'],
+  },
 };
 
-function consumersOf(topic: string): ServiceName[] {
-  return Object.entries(CONSUMERS).find(([name]) => topic.endsWith(`.${name}`))?.[1] ?? [];
+function consumersOf(topic: string, mode: SagaMode): ServiceName[] {
+  return Object.entries(CONSUMERS[mode]).find(([name]) => topic.endsWith(`.${name}`))?.[1] ?? [];
 }
 
 /** Six kinds of poison, each with a header that looks like JSON (the bytes must survive too). */

@@ -16,11 +16,11 @@ const withPostgres = process.env.TEST_POSTGRES_URL ? describe : describe.skip;
 if (!process.env.TEST_POSTGRES_URL) process.stdout.write('\n[faults] scenario 9 skipped: no PostgreSQL (TEST_POSTGRES_URL unset)\n');
 
 withPostgres('fault suite, scale-out', () => {
-  scenario('9 two instances of each service, one of each SIGKILLed', { quick: true }, async (name) => {
+  scenario('9 two instances of each service, one of each SIGKILLed', { quick: true }, async (name, mode) => {
     const system = await SagaSystem.start({
       backend: 'postgres',
       instances: 2,
-      env: faultEnv({ SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }),
+      env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }),
     });
     try {
       const urls = [0, 1].map((instance) => system.url('order-service', '', instance));

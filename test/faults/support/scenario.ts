@@ -1,3 +1,4 @@
+import type { SagaMode } from '#contracts';
 import { recordFailure, type ScenarioResult } from './measure.js';
 
 /** `FAULTS_QUICK=1` (or `npm run test:faults -- --quick`): the short version CI runs, fewer orders and a subset of scenarios. */
@@ -5,9 +6,10 @@ export const QUICK = process.env.FAULTS_QUICK === '1';
 /** Orders per scenario. */
 export const FAULT_ORDERS = Number(process.env.FAULT_ORDERS ?? (QUICK ? 60 : 300));
 
-/** The services' environment in the fault suite: no simulated failures, stock that never runs out. */
-export function faultEnv(extra: Record<string, string> = {}): Record<string, string> {
+/** The services' environment in the fault suite: the saga mode, no simulated failures, stock that never runs out. */
+export function faultEnv(mode: SagaMode, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    SAGA_MODE: mode,
     PAYMENT_FAILURE_RATE: '0',
     INVENTORY_FAILURE_RATE: '0',
     INITIAL_STOCK: 'prod-1:1000000,prod-2:1000000,prod-3:1000000',
@@ -16,29 +18,37 @@ export function faultEnv(extra: Record<string, string> = {}): Record<string, str
 }
 
 /**
- * One scenario: a Jest test that resolves to its measured result and fails with the
- * result's problems. A scenario that breaks before it measures is recorded as failed.
- * `quick: false` leaves it out of the quick run.
+ * One scenario, in each saga mode: a Jest test per mode that resolves to its measured result
+ * and fails with the result's problems ("N name" choreographed, "N name, orchestrated"). A
+ * scenario that breaks before it measures is recorded as failed. `quick: false` leaves it
+ * out of the quick run; `quickOrchestrated: true` keeps its orchestrated run in the quick one
+ * (which otherwise runs the choreographed saga only, to keep CI's time).
  */
 export function scenario(
   name: string,
-  { quick }: { quick: boolean },
-  body: (name: string) => Promise<ScenarioResult>,
+  { quick, quickOrchestrated = false }: { quick: boolean; quickOrchestrated?: boolean },
+  body: (name: string, mode: SagaMode) => Promise<ScenarioResult>,
   timeoutMs = 900_000,
 ) {
-  const run = QUICK && !quick ? it.skip : it;
-  run(
-    name,
-    async () => {
-      let result: ScenarioResult;
-      try {
-        result = await body(name);
-      } catch (error) {
-        recordFailure(name, error);
-        throw error;
-      }
-      expect(result.problems).toEqual([]);
-    },
-    timeoutMs,
-  );
+  const modes: Array<[SagaMode, string, boolean]> = [
+    ['choreographed', name, quick],
+    ['orchestrated', `${name}, orchestrated`, quick && quickOrchestrated],
+  ];
+  for (const [mode, title, inQuickRun] of modes) {
+    const run = QUICK && !inQuickRun ? it.skip : it;
+    run(
+      title,
+      async () => {
+        let result: ScenarioResult;
+        try {
+          result = await body(title, mode);
+        } catch (error) {
+          recordFailure(title, error);
+          throw error;
+        }
+        expect(result.problems).toEqual([]);
+      },
+      timeoutMs,
+    );
+  }
 }
