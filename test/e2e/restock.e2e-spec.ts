@@ -68,10 +68,11 @@ describe('restocking the shelf', () => {
     expect([reused.status, reused.body.message]).toEqual([409, `restock ${restockId} was 1 of prod-2, not 2 of prod-2`]);
   });
 
-  it('without ADMIN_TOKEN, refuses a client that is not on the same host', async () => {
-    const address = externalAddress();
-    if (!address) return console.warn('no non-loopback IPv4 address on this host: the remote-client case cannot be made here');
-    const url = system.url('inventory-service', '/inventory/restock').replace('127.0.0.1', address);
+  // A host with no address but loopback cannot make a remote client: the test is then skipped, and says so.
+  const address = externalAddress();
+  if (!address) console.warn('restock e2e: no non-loopback IPv4 address on this host, the remote-client test is skipped');
+  (address ? it : it.skip)('without ADMIN_TOKEN, refuses a client that is not on the same host', async () => {
+    const url = system.url('inventory-service', '/inventory/restock').replace('127.0.0.1', address!);
     const result = await postJson(url, { productId: 'prod-2', quantity: 1 });
     expect([result.status, result.body.message]).toEqual([403, expect.stringMatching(/only a client on the service's own host/)]);
   });

@@ -73,7 +73,7 @@ describe.each(sagaVariants())('compensation when the saga times out, on %s, %s',
   beforeAll(async () => {
     system = await SagaSystem.start({
       backend,
-      env: { SAGA_MODE: mode, PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0', SAGA_TIMEOUT_MS: '1000' },
+      env: { SAGA_MODE: mode, PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0', SAGA_TIMEOUT_MS: '3000' },
     });
   });
   afterAll(() => system?.stop());
@@ -81,6 +81,11 @@ describe.each(sagaVariants())('compensation when the saga times out, on %s, %s',
   it('cancels an order stuck behind a stopped service, refunds it, and holds no stock once the service is back', async () => {
     await system.stopService('inventory-service');
     const orderId = await placeOrder(system, ORDER);
+    // Charged before the deadline (3 s): the saga is then stuck at the reservation, where this test wants it.
+    await eventually(
+      () => getPayment(system, orderId),
+      (p) => p.status === 200 && ['completed', 'refunded'].includes(p.body.status),
+    );
 
     const { order } = await waitForTerminal(system, orderId);
     expect(order).toMatchObject({ status: 'cancelled', cancellationCode: 'SAGA.TIMEOUT' });

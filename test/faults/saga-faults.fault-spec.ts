@@ -132,7 +132,7 @@ describe('fault suite', () => {
     try {
       const load = loadFor(system, 30_000);
       await load.untilFraction(0.3);
-      const poison = poisonFor(system);
+      const poison = poisonFor(system, mode);
       const client = await injectPoison(system, poison);
       const faultEndedAt = Date.now();
       const expected = poison.reduce((sum, message) => sum + consumersOf(message.topic, mode).length, 0);
@@ -300,6 +300,8 @@ const CONSUMERS: Record<SagaMode, Record<string, ServiceName[]>> = {
     'order.cancelled': ['payment-service', 'inventory-service', 'analytics-service'],
   },
   orchestrated: {
+    'payment.charge': ['payment-service'],
+    'inventory.reserve': ['inventory-service'],
     'order.created': ['analytics-service'],
     'payment.completed': ['order-service', 'analytics-service'],
     'order.cancelled': ['analytics-service'],
@@ -311,7 +313,7 @@ function consumersOf(topic: string, mode: SagaMode): ServiceName[] {
 }
 
 /** Six kinds of poison, each with a header that looks like JSON (the bytes must survive too). */
-function poisonFor(system: SagaSystem): Poison[] {
+function poisonFor(system: SagaSystem, mode: SagaMode): Poison[] {
   const orderId = randomUUID();
   const envelope = (type: string, payload: unknown) =>
     Buffer.from(
@@ -326,7 +328,27 @@ function poisonFor(system: SagaSystem): Poison[] {
       }),
     );
   const headers = { 'x-poison': '{"json":"looking","n":[1,2]}', 'x-trace': 'trace-1' };
+  // Orchestrated, payment and inventory read commands: poison those topics too.
+  const commands: Poison[] = [
+    {
+      name: 'a command that breaks the schema',
+      topic: system.topic('payment.charge'),
+      partition: 0,
+      key: Buffer.from(orderId),
+      value: envelope('ChargePayment', { orderId, userId: 'u', items: [], totalCents: 100 }),
+      headers,
+    },
+    {
+      name: 'invalid JSON on a command topic',
+      topic: system.topic('inventory.reserve'),
+      partition: 1,
+      key: Buffer.from('poison-command'),
+      value: Buffer.from('{"type": "ReserveStock", '),
+      headers,
+    },
+  ];
   return [
+    ...(mode === 'orchestrated' ? commands : []),
     {
       name: 'invalid JSON (with bytes that are not UTF-8)',
       topic: system.topic('order.created'),

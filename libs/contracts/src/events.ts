@@ -81,7 +81,7 @@ export const MESSAGE_TYPES: readonly EventType[] = [...EVENT_TYPES, ...COMMAND_T
 /**
  * How the saga is coordinated (SAGA_MODE): `choreographed`, each participant reacts to the
  * others' events; `orchestrated`, order-service's orchestrator sends each participant a command
- * and reacts to its reply (apps/order-service/src/orders/orchestration/saga-orchestrator.ts).
+ * and reacts to its reply (apps/order-service/src/orders/saga-orchestrator.ts).
  */
 export const SAGA_MODES = ['choreographed', 'orchestrated'] as const;
 export type SagaMode = (typeof SAGA_MODES)[number];

@@ -34,5 +34,5 @@ export class RestockView {
   @ApiProperty({ example: 'prod-1' }) productId: string;
   @ApiProperty({ example: 20 }) quantity: number;
   @ApiProperty({ format: 'date-time' }) restockedAt: string;
-  @ApiProperty({ type: StockLevelView, description: "the product's stock after the restock" }) level: StockLevelView;
+  @ApiProperty({ type: StockLevelView, description: "the product's stock as it is now (after the restock)" }) level: StockLevelView;
 }

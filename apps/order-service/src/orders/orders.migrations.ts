@@ -30,7 +30,7 @@ export const ORDER_MIGRATIONS: Migrations = {
     // The trace of the request that placed the order (null when tracing is off).
     `ALTER TABLE orders ADD COLUMN trace_id TEXT;`,
     // The orchestrated saga's step (SAGA_MODE=orchestrated): charging, reserving, completed, cancelled; null when choreographed.
-    `ALTER TABLE orders ADD COLUMN saga_step TEXT;`,
+    `ALTER TABLE orders ADD COLUMN saga_step TEXT CHECK (saga_step IN ('charging', 'reserving', 'completed', 'cancelled'));`,
   ],
   postgres: [
     `
@@ -58,6 +58,6 @@ export const ORDER_MIGRATIONS: Migrations = {
     CREATE INDEX order_history_by_order ON order_history (order_id, id);
     `,
     `ALTER TABLE orders ADD COLUMN trace_id TEXT;`,
-    `ALTER TABLE orders ADD COLUMN saga_step TEXT;`,
+    `ALTER TABLE orders ADD COLUMN saga_step TEXT CHECK (saga_step IN ('charging', 'reserving', 'completed', 'cancelled'));`,
   ],
 };

@@ -79,6 +79,16 @@ describe('saga orchestrator', () => {
     expect(react(orchestratorDecider, cancelled, next(completed, 'InventoryReserved', { items: ITEMS }), CONTEXT).events).toEqual([]);
   });
 
+  it('adopts an order placed before the switch to orchestration (no step) from the replies it gets', () => {
+    const { order: placedChoreographed, created } = placeOrder('3f2504e0-4f89-41d3-9a0c-0305e82c3301', 'user-123', ITEMS, NOW);
+    expect(placedChoreographed.sagaStep).toBeNull();
+    const completed = next(created, 'PaymentCompleted', { paymentId: created.eventId, amountCents: 6000, items: ITEMS });
+    expect(types(react(orchestratorDecider, placedChoreographed, completed, CONTEXT).events)).toEqual(['ReserveStock']);
+    const reserved = next(completed, 'InventoryReserved', { items: ITEMS });
+    expect(types(react(orchestratorDecider, placedChoreographed, reserved, CONTEXT).events)).toEqual(['OrderCompleted']);
+    expect(types(orchestrateTimeout(placedChoreographed, LATER))).toEqual(['ReleaseStock', 'RefundPayment', 'OrderCancelled']);
+  });
+
   it('on the saga timeout, compensates the steps it may have reached, last first, then cancels', () => {
     const charging = placed().order;
     const reserving = paid().order;

@@ -16,10 +16,14 @@
  *
  * The **pivot** is the stock reservation: once InventoryReserved arrives the order completes,
  * and nothing after it can fail. Before it, every step that succeeded has its compensation,
- * sent in reverse order of the steps: the reservation is released before the charge is refunded.
- * A compensation is a command too (RefundPayment, ReleaseStock): the participant refunds or
- * releases if it charged or reserved, and otherwise records that it must not do so later
- * (a command can overtake another on its way, since each travels on its own topic).
+ * listed last step first and committed in one transaction with the cancellation. Each goes to
+ * a different participant on its own topic, so they are applied in either order: none needs
+ * another done first. A compensation is a command too (RefundPayment, ReleaseStock): the
+ * participant refunds or releases if it charged or reserved, and otherwise records that it
+ * must not do so later (a command can overtake another on its way).
+ *
+ * An order placed before the system was switched to this mode has no step (null): the
+ * orchestrator adopts it from the reply it gets, and on a timeout compensates both steps.
  *
  * Where the choreographed saga spreads these decisions over three services (payment reacts to
  * OrderCreated, inventory to PaymentCompleted, both to OrderCancelled), here they are all below.
@@ -45,12 +49,12 @@ export const orchestratorDecider: Decider<Order, OrderInput, OrderOutput, OrderC
     if (order.status !== 'pending') return [];
     switch (reply.type) {
       case 'PaymentCompleted':
-        if (order.sagaStep !== 'charging') return [];
+        if (order.sagaStep !== 'charging' && order.sagaStep !== null) return [];
         return [eventCausedBy(reply, 'ReserveStock', { orderId: order.id, items: order.items }, now)];
       case 'PaymentFailed':
         return [cancellation(reply, reply.payload.code, `payment failed: ${reply.payload.reason}`, now)];
       case 'InventoryReserved':
-        if (order.sagaStep !== 'reserving') return [];
+        if (order.sagaStep !== 'reserving' && order.sagaStep !== null) return [];
         return [eventCausedBy(reply, 'OrderCompleted', { orderId: order.id, totalCents: order.totalCents }, now)];
       case 'InventoryFailed': {
         const reason = `inventory failed: ${reply.payload.reason}`;
@@ -88,8 +92,9 @@ export function orchestrateTimeout(order: Order, { now, sagaTimeoutMs }: OrderCo
   if (now.getTime() - Date.parse(order.createdAt) < sagaTimeoutMs) return [];
   const meta = { correlationId: order.id, causationId: null, occurredAt: now };
   const failure = { orderId: order.id, code: FAILURE_CODES.SAGA_TIMEOUT, reason: `no outcome within ${sagaTimeoutMs} ms` };
+  // Charging: nothing was reserved. Reserving, or adopted without a step: release whatever may be held.
   return [
-    ...(order.sagaStep === 'reserving' ? [createEvent('ReleaseStock', failure, meta)] : []),
+    ...(order.sagaStep !== 'charging' ? [createEvent('ReleaseStock', failure, meta)] : []),
     createEvent('RefundPayment', failure, meta),
     createEvent('OrderCancelled', failure, meta),
   ];
