@@ -47,11 +47,14 @@ import { ratio, summarize } from './bench/stats.mjs';
 import { relayTopics, startRelayChain, startSaga } from './bench/systems.mjs';
 import { readTopics, startSink } from './bench/tracker.mjs';
 import { ensureBroker, kafkaVersion, stopBroker } from './kafka.mjs';
+import { createDatabase, dropDatabase, ensurePostgres, stopPostgres } from './postgres.mjs';
 import { build, ROOT, serviceDefinitions, SERVICE_NAMES } from './services.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const outIndex = process.argv.indexOf('--out');
-const DOCS_DIR = path.join(ROOT, 'docs', 'performance');
+/** Where the saga's services keep their state: SQLite files (default), or BENCH_DATABASE=postgres, a database each. */
+const BACKEND = process.env.BENCH_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+const DOCS_DIR = path.join(ROOT, 'docs', 'performance', ...(BACKEND === 'postgres' ? ['postgres'] : []));
 const OUT_DIR = path.resolve(outIndex > 0 ? process.argv[outIndex + 1] : QUICK ? path.join(ROOT, '.data', 'bench') : DOCS_DIR);
 const numberEnv = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 
@@ -104,6 +107,22 @@ fs.mkdirSync(logDir);
 
 // What to undo, last first; run once on success, failure or Ctrl-C.
 const cleanups = [];
+/** The PostgreSQL server (BENCH_DATABASE=postgres), and the databases this run created on it. */
+let postgres = null;
+const databases = [];
+
+/** A fresh database per service for one saga system (PostgreSQL runs), dropped at the end; null on SQLite. */
+async function databasesFor(label) {
+  if (!postgres) return null;
+  const urls = {};
+  for (const service of SERVICE_NAMES) {
+    const name = `bench_${runId}_${label}_${service}`.replaceAll('-', '_');
+    urls[service] = await createDatabase(postgres.url, name);
+    if (databases.length === 0) cleanups.push(() => Promise.all(databases.map((db) => dropDatabase(postgres.url, db).catch(() => {}))));
+    databases.push(name);
+  }
+  return urls;
+}
 let cleaning = null;
 const cleanUp = () =>
   (cleaning ??= (async () => {
@@ -132,6 +151,10 @@ async function main() {
   build((message) => log(message));
   const { brokers, startedHere } = await ensureBroker({ log });
   if (startedHere) cleanups.push(() => stopBroker({ log }));
+  if (BACKEND === 'postgres') {
+    postgres = await ensurePostgres({ log });
+    if (postgres.startedHere) cleanups.push(() => stopPostgres({ log }));
+  }
   const contracts = await import(pathToFileURL(path.join(ROOT, 'dist', 'libs', 'contracts', 'src', 'index.js')).href);
   const messaging = await import(pathToFileURL(path.join(ROOT, 'dist', 'libs', 'messaging', 'src', 'index.js')).href);
   // The services' client settings (TCP_NODELAY): the sinks and the raw consumer must add no delay of their own.
@@ -146,7 +169,7 @@ async function main() {
   log(`starting the four services (prefix ${PREFIX}, ports ${Object.values(ports).join(', ')}, data ${dataDir}) and the relay chain...`);
   const initialStock = `prod-1:${CONFIG.initialStock},prod-2:${CONFIG.initialStock}`;
   const started = await Promise.allSettled([
-    startSaga({ brokers, prefix: PREFIX, dataDir, logDir, ports, initialStock, topics }),
+    startSaga({ brokers, prefix: PREFIX, dataDir, logDir, ports, initialStock, topics, databaseUrls: await databasesFor('saga') }),
     startRelayChain({ brokers, prefix: PREFIX, logDir }),
   ]);
   let systemsRunning = true;
@@ -280,7 +303,8 @@ async function main() {
   };
   const sum = (values) => Object.values(values ?? {}).reduce((a, b) => a + b, 0);
   const result = {
-    command: `npm run bench${QUICK ? ' -- --quick' : ''}`,
+    command: `${BACKEND === 'postgres' ? 'BENCH_DATABASE=postgres ' : ''}npm run bench${QUICK ? ' -- --quick' : ''}`,
+    backend: BACKEND,
     startedAt: startedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
     seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     broker: `${brokers}, ${startedHere ? 'started by the bench' : 'already running'}`,
@@ -305,7 +329,18 @@ async function main() {
   const { markdown, files } = await writeResults(result, OUT_DIR);
   console.log(`\n${markdown}`);
   log(`written: ${files.map((file) => path.relative(process.cwd(), file)).join(', ')}`);
-  if (OUT_DIR === DOCS_DIR) {
+  if (OUT_DIR === DOCS_DIR && BACKEND === 'postgres') {
+    // The PostgreSQL run's summary beside the SQLite one (its files are in docs/performance/postgres/).
+    writeMeasured('docs/performance.md', 'bench-postgres', {
+      command: result.command,
+      at: startedAt,
+      markdown: `${markdown
+        .split('\n## Steps')[0]
+        .replace(/^# .*\n+/, '')
+        .trim()}\n\nEvery step, the modes and the invariants: [performance/postgres/bench-results.md](performance/postgres/bench-results.md).`,
+    });
+    log('written: the PostgreSQL run in docs/performance.md');
+  } else if (OUT_DIR === DOCS_DIR) {
     // The guide quotes the last full run: its table and chart, written here rather than copied by hand.
     const section = markdown.replace(/^# .*\n+/, '').replace(/^## /gm, '### ');
     writeMeasured('docs/performance.md', 'bench', {
@@ -370,7 +405,19 @@ async function compareModes({ kafka, brokers, contracts, messaging }) {
       dirs.forEach((dir) => fs.mkdirSync(dir, { recursive: true }));
       const ports = {};
       for (const service of SERVICE_NAMES) ports[service] = await freePort();
-      const system = await startSaga({ brokers, prefix, dataDir: dirs[0], logDir: dirs[1], ports, initialStock, topics, mode, name: mode });
+      const databaseUrls = await databasesFor(mode);
+      const system = await startSaga({
+        brokers,
+        prefix,
+        dataDir: dirs[0],
+        logDir: dirs[1],
+        ports,
+        initialStock,
+        topics,
+        mode,
+        name: mode,
+        databaseUrls,
+      });
       runs.push({ mode, system, topics, ports });
       const sink = await startSink({
         kafka,

@@ -32,7 +32,8 @@ export function table(result) {
   lines.push(`# npm run bench${config.quick ? ' -- --quick' : ''}: ${result.startedAt}`);
   lines.push('');
   lines.push(
-    `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}; Node.js ${machine.node}; Kafka ${machine.kafka}, one broker ` +
+    `The saga's services on ${result.backend === 'postgres' ? 'PostgreSQL (a database each, `BENCH_DATABASE=postgres`)' : 'SQLite (the default)'}. ` +
+      `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}; Node.js ${machine.node}; Kafka ${machine.kafka}, one broker ` +
       `(${result.broker}); load average ${machine.loadAverage.start.join(' / ')} at the start, ${machine.loadAverage.end?.join(' / ') ?? '–'} at the end. ` +
       'The load generator and both sinks run in the bench process on the same machine. Shared machines are noisy: compare the ratios, taken in one run.',
   );

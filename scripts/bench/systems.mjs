@@ -71,7 +71,18 @@ class System {
  * The four services with their own topic prefix and data folder, failure rates 0 and
  * `initialStock` ("prod-1:N,..."): ports are `ports[service]`.
  */
-export async function startSaga({ brokers, prefix, dataDir, logDir, ports, initialStock, topics, mode = 'choreographed', name = 'saga' }) {
+export async function startSaga({
+  brokers,
+  prefix,
+  dataDir,
+  logDir,
+  ports,
+  initialStock,
+  topics,
+  mode = 'choreographed',
+  name = 'saga',
+  databaseUrls = null,
+}) {
   const processes = SERVICE_NAMES.map((service) => {
     const env = {
       ...process.env,
@@ -86,7 +97,8 @@ export async function startSaga({ brokers, prefix, dataDir, logDir, ports, initi
       // As the Docker image runs them: JSON lines (an access line per POST at info), not the pretty ones for a terminal.
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'json',
     };
-    delete env.DATABASE_URL; // SQLite in DATA_DIR, the default
+    if (databaseUrls) env.DATABASE_URL = databaseUrls[service];
+    else delete env.DATABASE_URL; // SQLite in DATA_DIR, the default
     const logFile = join(logDir, `${service}.log`);
     const args = [...cpuProfileArgs(service), entryPoint(service)];
     const child = withLog(logFile, (fd) => spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] }));
