@@ -17,7 +17,8 @@ const DEFAULT_PORTS: Record<string, ServiceName> = {
 /**
  * How a shell block of the README is kept true, said in an HTML comment on the line before it:
  * - `<!-- readme-check: run -->`: this file runs it, as written, against a running system;
- * - `<!-- readme-check: by <file> -->`: that test or script runs the same commands;
+ * - `<!-- readme-check: by <file> -->`: that test or script runs the same commands (checked
+ *   here: only that the file exists; that it covers the block is for a reviewer to keep true);
  * - `<!-- readme-check: not run: <why> -->`: nothing here can run it, and the README says why.
  */
 interface ShellBlock {
