@@ -95,6 +95,8 @@ const CONFIG = {
   maxWaitMs: 25, // the services' KAFKA_MAX_WAIT_MS default: the sinks and relays fetch as they do
 };
 
+/** Stock that never runs out, as every saga system of the run starts with it. */
+const INITIAL_STOCK = `prod-1:${CONFIG.initialStock},prod-2:${CONFIG.initialStock}`;
 const num = (value) => (typeof value === 'number' ? value.toLocaleString('en-US') : String(value));
 const log = (message) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const runId = randomUUID().slice(0, 8);
@@ -167,9 +169,17 @@ async function main() {
 
   const ports = await servicePorts();
   log(`starting the four services (prefix ${PREFIX}, ports ${Object.values(ports).join(', ')}, data ${dataDir}) and the relay chain...`);
-  const initialStock = `prod-1:${CONFIG.initialStock},prod-2:${CONFIG.initialStock}`;
   const started = await Promise.allSettled([
-    startSaga({ brokers, prefix: PREFIX, dataDir, logDir, ports, initialStock, topics, databaseUrls: await databasesFor('saga') }),
+    startSaga({
+      brokers,
+      prefix: PREFIX,
+      dataDir,
+      logDir,
+      ports,
+      initialStock: INITIAL_STOCK,
+      topics,
+      databaseUrls: await databasesFor('saga'),
+    }),
     startRelayChain({ brokers, prefix: PREFIX, logDir }),
   ]);
   let systemsRunning = true;
@@ -201,12 +211,7 @@ async function main() {
   };
   cleanups.push(stopSinks);
 
-  // Warm-up (JIT, connections, SQLite pages): not recorded.
-  for (const system of [relay, saga])
-    for (const [rate, seconds] of CONFIG.warmup) {
-      await runStep(system, rate, seconds);
-      await settle(system);
-    }
+  for (const system of [relay, saga]) await warmUp(system);
 
   // The ladder: each rate for the relay chain, then for the saga, until each falls behind.
   const { steps, maxSustained } = await climb([relay, saga]);
@@ -358,6 +363,14 @@ async function main() {
   return invariants.every((invariant) => invariant.ok) ? 0 : 1;
 }
 
+/** Warm-up (JIT, connections, database pages): CONFIG.warmup's steps, not recorded. */
+async function warmUp(system) {
+  for (const [rate, seconds] of CONFIG.warmup) {
+    await runStep(system, rate, seconds);
+    await settle(system);
+  }
+}
+
 /**
  * Steps `systems` up the ladder, interleaved (each rate for each system in turn), until each falls
  * behind (full run) or the rates run out; a step that falls behind runs once more first.
@@ -394,7 +407,6 @@ async function climb(systems) {
  * saga at 200/s, and the messages each saga put on Kafka (events and commands).
  */
 async function compareModes({ kafka, brokers, contracts, messaging }) {
-  const initialStock = `prod-1:${CONFIG.initialStock},prod-2:${CONFIG.initialStock}`;
   const runs = [];
   try {
     for (const mode of ['choreographed', 'orchestrated']) {
@@ -412,7 +424,7 @@ async function compareModes({ kafka, brokers, contracts, messaging }) {
         dataDir: dirs[0],
         logDir: dirs[1],
         ports,
-        initialStock,
+        initialStock: INITIAL_STOCK,
         topics,
         mode,
         name: mode,
@@ -429,11 +441,7 @@ async function compareModes({ kafka, brokers, contracts, messaging }) {
       runs.at(-1).sink = sink;
     }
     const systems = runs.map((run) => run.system);
-    for (const system of systems)
-      for (const [rate, seconds] of CONFIG.warmup) {
-        await runStep(system, rate, seconds);
-        await settle(system);
-      }
+    for (const system of systems) await warmUp(system);
     const { steps, maxSustained } = await climb(systems);
     for (const system of systems) await settle(system, CONFIG.finalDrainSeconds);
 

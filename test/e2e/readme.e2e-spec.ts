@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { runCommand } from './support/run-command.js';
 import { SagaSystem, type ServiceName } from './support/saga-system.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -43,14 +43,7 @@ function shellBlocks(markdown: string): ShellBlock[] {
 /** Runs a block with bash, stopping at its first failing command; curl fails on an HTTP error too. */
 function runBlock(script: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const prelude = 'set -euo pipefail\ncurl() { command curl --silent --show-error --fail-with-body "$@"; echo; }\n';
-  return new Promise((done, fail) => {
-    const child = spawn('bash', ['-c', prelude + script], { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: '1' } });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', fail);
-    child.once('close', (code) => done({ code, output }));
-  });
+  return runCommand('bash', ['-c', prelude + script], env);
 }
 
 /** Every shell block of the README that a reader is told to run is run by a test (this one or the one it names). */

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { runCommand } from './support/run-command.js';
 import { SagaSystem } from './support/saga-system.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -17,24 +17,12 @@ describe('./test-saga.sh against the orchestrated saga', () => {
   afterAll(() => system?.stop());
 
   it('passes every check, with the paths of the default failure rates', async () => {
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((done, fail) => {
-      const child = spawn(resolve(ROOT, 'test-saga.sh'), [], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          NO_COLOR: '1',
-          ORDERS: '60',
-          ORDER_URL: system.url('order-service'),
-          PAYMENT_URL: system.url('payment-service'),
-          INVENTORY_URL: system.url('inventory-service'),
-          ANALYTICS_URL: system.url('analytics-service'),
-        },
-      });
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.once('error', fail);
-      child.once('close', (exit) => done({ code: exit, output: text }));
+    const { code, output } = await runCommand(resolve(ROOT, 'test-saga.sh'), [], {
+      ORDERS: '60',
+      ORDER_URL: system.url('order-service'),
+      PAYMENT_URL: system.url('payment-service'),
+      INVENTORY_URL: system.url('inventory-service'),
+      ANALYTICS_URL: system.url('analytics-service'),
     });
     expect([code, output]).toEqual([0, expect.stringMatching(/\n\d+ passed, 0 failed\n?$/)]);
     // Every path of the default rates, the two compensations included (a 60-order run misses the refund path with p = 0.86^60 ≈ 1e-4).

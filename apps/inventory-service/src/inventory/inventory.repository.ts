@@ -10,6 +10,9 @@ export interface InventoryTables {
   reservations: { order_id: string; status: ReservationStatus; items: string; reason: string | null; updated_at: string };
 }
 
+/** A product's stock as the domain names it (StockLevel). */
+const STOCK_COLUMNS = ['product_id as productId', 'initial', 'restocked', 'available', 'reserved'] as const;
+
 /** Stock per product and one reservation per order. Every method takes part in the transaction in progress, if any. */
 @Injectable()
 export class InventoryRepository {
@@ -41,19 +44,11 @@ export class InventoryRepository {
   }
 
   stock(): Promise<StockLevel[]> {
-    return this.db
-      .selectFrom('products')
-      .select(['product_id as productId', 'initial', 'restocked', 'available', 'reserved'])
-      .orderBy('product_id')
-      .execute();
+    return this.db.selectFrom('products').select(STOCK_COLUMNS).orderBy('product_id').execute();
   }
 
   findStockLevel(productId: string): Promise<StockLevel | undefined> {
-    return this.db
-      .selectFrom('products')
-      .select(['product_id as productId', 'initial', 'restocked', 'available', 'reserved'])
-      .where('product_id', '=', productId)
-      .executeTakeFirst();
+    return this.db.selectFrom('products').select(STOCK_COLUMNS).where('product_id', '=', productId).executeTakeFirst();
   }
 
   async saveStockLevel({ productId, available, reserved, restocked }: StockLevel): Promise<void> {
