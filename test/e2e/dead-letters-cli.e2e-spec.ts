@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { SagaSystem, sleep } from './support/saga-system.js';
 import { eventually, getOrder, getPayment, ORDER, placeOrder, waitForTerminal } from './support/http.js';
-import { kafkaFor, produce, readTopic, schemaBreakingOrderCreated, waitUntilConsumed } from './support/kafka.js';
+import { kafkaFor, produce, readTopic, schemaBreakingOrder, waitUntilConsumed } from './support/kafka.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -43,7 +43,7 @@ describe('npm run dlq: list, show and redrive dead letters', () => {
     const kafka = kafkaFor(system);
     const topic = system.topic('order.created');
     const orderId = '7a1d2c3e-0000-4000-8000-000000000001';
-    const invalid = schemaBreakingOrderCreated(orderId);
+    const invalid = schemaBreakingOrder(orderId);
     const binary = Buffer.from([0xff, 0x00, 0xfe, 0x41]);
     await produce(kafka, topic, [
       { partition: 2, key: orderId, value: invalid },

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { eventually, getOrder, ORDER, placeOrder, waitForTerminal } from './support/http.js';
-import { kafkaFor, produce, readTopic, schemaBreakingOrderCreated } from './support/kafka.js';
+import { kafkaFor, produce, readTopic, schemaBreakingOrder } from './support/kafka.js';
 import { promtool, PrometheusServer, sample } from './support/prometheus.js';
 import { SagaSystem, SERVICE_NAMES, type ServiceName } from './support/saga-system.js';
 
@@ -59,7 +59,7 @@ if (!hasPrometheus && process.env.CI !== 'true')
     // One OrderCreated delivered again (a duplicate) and one the schema refuses (a dead letter).
     const first = (await readTopic(kafka, created)).find((message) => message.key === orders[0])!;
     await produce(kafka, created, [{ key: first.key!, value: first.value }]);
-    await produce(kafka, created, [{ key: 'poison', value: schemaBreakingOrderCreated('poison') }]);
+    await produce(kafka, created, [{ key: 'poison', value: schemaBreakingOrder('poison') }]);
 
     const payment = await eventually(
       () => metricsOf(system, 'payment-service'),

@@ -21,6 +21,7 @@ describe.each(sagaVariants())('saga paths without simulated failures, on %s, %s'
     console.log(`success path: POST → completed in ${elapsedMs.toFixed(0)} ms`);
 
     expect(order.status).toBe('completed');
+    expect(order.sagaStep).toBe(mode === 'orchestrated' ? 'completed' : null);
     // Orchestrated, the history also holds the commands order-service sent.
     const commands = mode === 'orchestrated' ? ['ChargePayment', 'ReserveStock'] : [];
     expect(order.history.map((step: { step: string }) => step.step).sort()).toEqual(

@@ -1,5 +1,7 @@
+import { EVENT_TOPICS, type SagaMode } from '#contracts';
 import { simulatedFailure } from '#domain';
-import { e2eBackends, SagaSystem, sleep, type ServiceName } from './support/saga-system.js';
+import { consumersOf } from './support/consumers.js';
+import { SagaSystem, sagaVariants, sleep } from './support/saga-system.js';
 import {
   eventually,
   getAnalytics,
@@ -13,18 +15,24 @@ import {
   waitForTerminal,
 } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
-import { kafkaFor, produce, readTopic, schemaBreakingOrderCreated, waitUntilConsumed } from './support/kafka.js';
+import { kafkaFor, produce, readTopic, schemaBreakingOrder, waitUntilConsumed } from './support/kafka.js';
 
 const SEED = 'e2e-resilience';
 
 /** Failures of the plumbing: duplicates, poison messages, crashed services. */
-describe.each(e2eBackends())('saga under failure (default failure rates), on %s', (backend) => {
+describe.each(sagaVariants())('saga under failure (default failure rates), on %s, %s', (backend, mode) => {
   let system: SagaSystem;
 
   beforeAll(async () => {
     system = await SagaSystem.start({
       backend,
-      env: { PAYMENT_FAILURE_RATE: '0.3', INVENTORY_FAILURE_RATE: '0.2', SIMULATION_SEED: SEED, SAGA_TIMEOUT_MS: '120000' },
+      env: {
+        SAGA_MODE: mode,
+        PAYMENT_FAILURE_RATE: '0.3',
+        INVENTORY_FAILURE_RATE: '0.2',
+        SIMULATION_SEED: SEED,
+        SAGA_TIMEOUT_MS: '120000',
+      },
     });
   });
   afterAll(() => system?.stop());
@@ -39,14 +47,14 @@ describe.each(e2eBackends())('saga under failure (default failure rates), on %s'
     );
     await eventually(
       () => getOrder(system, orderId),
-      (o) => o.history.length === expectedSteps(o),
+      (o) => o.history.length === expectedSteps(o, mode),
     );
     const before = await snapshot(system, orderId);
 
     const kafka = kafkaFor(system);
-    const replayed = await replayOrderEvents(system, orderId);
+    const replayed = await replayOrderMessages(system, orderId);
     for (const { topic, partition, offset } of replayed) {
-      for (const group of consumersOf(topic)) await waitUntilConsumed(kafka, `${system.prefix}${group}`, topic, partition, offset);
+      for (const group of consumersOf(topic, mode)) await waitUntilConsumed(kafka, `${system.prefix}${group}`, topic, partition, offset);
     }
 
     expect(replayed.length).toBeGreaterThanOrEqual(3);
@@ -55,9 +63,11 @@ describe.each(e2eBackends())('saga under failure (default failure rates), on %s'
 
   it('dead-letters poison messages with the reason and keeps consuming the partition', async () => {
     const kafka = kafkaFor(system);
-    const topic = system.topic('order.created');
+    // What payment-service reads first: OrderCreated when choreographed, its ChargePayment command when orchestrated.
+    const type = mode === 'orchestrated' ? 'ChargePayment' : 'OrderCreated';
+    const topic = system.topic(EVENT_TOPICS[type]);
     const orderId = '6f0c1c1e-0000-4000-8000-000000000001';
-    const badPayload = schemaBreakingOrderCreated(orderId);
+    const badPayload = schemaBreakingOrder(orderId, type);
     await produce(kafka, topic, [
       { partition: 0, key: '{"looks":"like JSON"}', value: 'this is not JSON', headers: { trace: '{"also":"JSON-looking"}' } },
       { partition: 1, key: 'poison', value: JSON.stringify({ hello: 'world' }) },
@@ -171,31 +181,22 @@ function predictedOutcome(orderId: string): string | null {
   return null;
 }
 
-function expectedSteps(order: { status: string; cancellationCode: string | null }): number {
-  if (order.status === 'completed') return 4;
-  return order.cancellationCode === 'PAYMENT.DECLINED' ? 3 : 5;
+/**
+ * The messages in a finished order's history. Orchestrated, the commands too: ChargePayment,
+ * ReserveStock when paid, RefundPayment when the stock failed.
+ */
+function expectedSteps(order: { status: string; cancellationCode: string | null }, mode: SagaMode): number {
+  const orchestrated = mode === 'orchestrated';
+  if (order.status === 'completed') return orchestrated ? 6 : 4;
+  if (order.cancellationCode === 'PAYMENT.DECLINED') return orchestrated ? 4 : 3;
+  return orchestrated ? 8 : 5;
 }
 
-const CONSUMERS: Record<string, ServiceName[]> = {
-  'order.created': ['payment-service', 'analytics-service'],
-  'payment.completed': ['order-service', 'inventory-service', 'analytics-service'],
-  'payment.failed': ['order-service', 'analytics-service'],
-  'payment.refunded': ['order-service', 'analytics-service'],
-  'inventory.reserved': ['order-service', 'analytics-service'],
-  'inventory.failed': ['order-service', 'payment-service', 'analytics-service'],
-  'order.completed': ['analytics-service'],
-  'order.cancelled': ['payment-service', 'inventory-service', 'analytics-service'],
-};
-
-function consumersOf(prefixedTopic: string): ServiceName[] {
-  return CONSUMERS[prefixedTopic.slice(prefixedTopic.indexOf('.') + 1)] ?? [];
-}
-
-/** Publishes again, unchanged, every event of the order found on the saga topics. */
-async function replayOrderEvents(system: SagaSystem, orderId: string) {
+/** Publishes again, unchanged, every message of the order found on the saga's topics (events and commands). */
+async function replayOrderMessages(system: SagaSystem, orderId: string) {
   const kafka = kafkaFor(system);
   const replayed: Array<{ topic: string; partition: number; offset: string }> = [];
-  for (const name of Object.keys(CONSUMERS)) {
+  for (const name of Object.values(EVENT_TOPICS)) {
     const topic = system.topic(name);
     const events = (await readTopic(kafka, topic)).filter((m) => m.key === orderId);
     if (events.length === 0) continue;

@@ -1,6 +1,6 @@
 import { eventually, getOrder, getPayment, ORDER, placeOrder, waitForTerminal } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
-import { e2eBackends, SagaSystem, sleep } from './support/saga-system.js';
+import { SagaSystem, sagaVariants, sleep } from './support/saga-system.js';
 
 const SAGA_TIMEOUT_MS = 15_000;
 
@@ -9,14 +9,16 @@ const SAGA_TIMEOUT_MS = 15_000;
  * was doing meanwhile. Here inventory is down while 20 orders are paid; order-service is
  * SIGKILLed 8 s before their deadline; inventory comes back and reserves them all before
  * the deadline; order-service restarts at once, and its consumer only rejoins (the dead
- * member holds the group for its 10 s session) after the deadline has passed.
+ * member holds the group for its 10 s session) after the deadline has passed. Orchestrated,
+ * the same: the ReserveStock commands wait on their topic for inventory, and the timeout is
+ * the orchestrator's.
  */
-describe.each(e2eBackends())('the saga timeout across a restart of order-service, on %s', (backend) => {
+describe.each(sagaVariants())('the saga timeout across a restart of order-service, on %s, %s', (backend, mode) => {
   let system: SagaSystem;
   beforeAll(async () => {
     system = await SagaSystem.start({
       backend,
-      env: { PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0', SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) },
+      env: { SAGA_MODE: mode, PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0', SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) },
     });
   });
   afterAll(() => system?.stop());

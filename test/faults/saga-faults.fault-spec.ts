@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SagaMode } from '#contracts';
 import { resolve } from 'node:path';
 import { getAnalytics, request } from '../e2e/support/http.js';
+import { consumersOf } from '../e2e/support/consumers.js';
 import { SagaSystem, SERVICE_NAMES, sleep, type ServiceName } from '../e2e/support/saga-system.js';
 import { abuse, runSchemathesis } from './support/abuse.js';
 import {
@@ -289,27 +290,6 @@ function loadFor(system: SagaSystem, durationMs: number): Load {
 
 function common(name: string, load: Load, faultEndedAt: () => number, timeoutMs = SAGA_TIMEOUT_MS): MeasureOptions {
   return { scenario: name, load, faultEndedAt, quietTimeoutMs: timeoutMs + 120_000 };
-}
-
-/** Who reads each topic (the consumer groups that dead-letter what they cannot process). */
-/** Who reads each poisoned topic: orchestrated, payment and inventory read their commands instead of these events. */
-const CONSUMERS: Record<SagaMode, Record<string, ServiceName[]>> = {
-  choreographed: {
-    'order.created': ['payment-service', 'analytics-service'],
-    'payment.completed': ['order-service', 'inventory-service', 'analytics-service'],
-    'order.cancelled': ['payment-service', 'inventory-service', 'analytics-service'],
-  },
-  orchestrated: {
-    'payment.charge': ['payment-service'],
-    'inventory.reserve': ['inventory-service'],
-    'order.created': ['analytics-service'],
-    'payment.completed': ['order-service', 'analytics-service'],
-    'order.cancelled': ['analytics-service'],
-  },
-};
-
-function consumersOf(topic: string, mode: SagaMode): ServiceName[] {
-  return Object.entries(CONSUMERS[mode]).find(([name]) => topic.endsWith(`.${name}`))?.[1] ?? [];
 }
 
 /** Six kinds of poison, each with a header that looks like JSON (the bytes must survive too). */

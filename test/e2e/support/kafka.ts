@@ -17,10 +17,13 @@ export interface ReadMessage {
   readonly headers: Record<string, string>;
 }
 
-/** An OrderCreated that the schema refuses (a negative quantity): its dead letter says "items.0.quantity must not be less than 1". */
-export function schemaBreakingOrderCreated(orderId: string): string {
+/**
+ * An OrderCreated (or the ChargePayment that carries the same order) that the schema refuses
+ * (a negative quantity): its dead letter says "items.0.quantity must not be less than 1".
+ */
+export function schemaBreakingOrder(orderId: string, type: 'OrderCreated' | 'ChargePayment' = 'OrderCreated'): string {
   const event = orderCreated(orderId, [{ productId: 'prod-1', quantity: -5, unitPriceCents: 100 }]);
-  return JSON.stringify({ ...event, payload: { ...event.payload, totalCents: 100 } }); // the quantity is its only fault
+  return JSON.stringify({ ...event, type, payload: { ...event.payload, totalCents: 100 } }); // the quantity is its only fault
 }
 
 /** Reads a whole topic from the beginning (all partitions), up to its current end. */

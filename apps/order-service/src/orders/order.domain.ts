@@ -12,6 +12,7 @@ export const ORDER_STATUSES: readonly OrderStatus[] = ['pending', 'completed', '
 
 /** Where an orchestrated saga stands (SAGA_MODE=orchestrated; see saga-orchestrator.ts). */
 export type SagaStep = 'charging' | 'reserving' | 'completed' | 'cancelled';
+export const SAGA_STEPS: readonly SagaStep[] = ['charging', 'reserving', 'completed', 'cancelled'];
 
 export interface Order {
   readonly id: string;

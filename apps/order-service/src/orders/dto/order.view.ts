@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { fromCents } from '#domain';
-import { ORDER_STATUSES, type Order, type OrderStatus } from '../order.domain.js';
+import { ORDER_STATUSES, SAGA_STEPS, type Order, type OrderStatus, type SagaStep } from '../order.domain.js';
 import type { HistoryEntry } from '../orders.repository.js';
 
 /** What the API shows of an order: decimal amounts, as the client sent them. */
@@ -39,6 +39,14 @@ export class OrderDetailView extends OrderView {
   @ApiProperty({ type: [HistoryEntryView], description: 'Every saga step with its time, oldest first.' })
   history: HistoryEntryView[];
   @ApiProperty({
+    enum: [...SAGA_STEPS, null], // OpenAPI 3.0: a nullable enum lists null among its values
+    nullable: true,
+    example: null,
+    description:
+      'Where the orchestrator stands (SAGA_MODE=orchestrated: docs/saga-pattern/orchestration.md); null when the saga is choreographed, which keeps no step.',
+  })
+  sagaStep: SagaStep | null;
+  @ApiProperty({
     type: 'string',
     nullable: true,
     example: '4bf92f3577b34da6a3ce929d0e0e4736',
@@ -69,5 +77,5 @@ export function orderSummary(order: Order): OrderView {
 }
 
 export function orderDetail(order: Order, history: HistoryEntry[], traceId: string | null): OrderDetailView {
-  return { ...orderSummary(order), history, traceId };
+  return { ...orderSummary(order), history, sagaStep: order.sagaStep, traceId };
 }
