@@ -8,7 +8,6 @@ export * from './kafka/group-admin.js';
 export * from './kafka/topic-retention.js';
 export * from './consumer/event-reactor.js';
 export * from './consumer/event-consumer.js';
-export * from './consumer/events-controller.js';
 export * from './outbox/outbox-relay.js';
 export * from './outbox/outbox-store.js';
 export * from './inbox/inbox.js';

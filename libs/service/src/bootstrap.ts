@@ -8,11 +8,12 @@ import { Topics, type EventType } from '#contracts';
 import { openDatabase, redact, type Database } from '#database';
 import {
   ensureTopics,
+  EventConsumer,
   GroupAdmin,
   Inbox,
   inboxKeepMs,
   InboxPruner,
-  kafkaMicroserviceOptions,
+  kafkaServer,
   KafkaRuntime,
   OutboxRelay,
   OutboxStore,
@@ -72,22 +73,24 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   app.use(rejectHostileJson);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   serveOpenApi(app, definition.name, definition.summary);
-  const microservice = app.connectMicroservice(
-    kafkaMicroserviceOptions({
-      connection: kafkaConnection(config),
-      clientId: definition.name,
-      groupId,
-      maxWaitMs: config.KAFKA_MAX_WAIT_MS,
-      minBytes: config.KAFKA_MIN_BYTES,
-      autoCommit: transactional,
-      // A participant handles several partitions at once, each partition's messages in order. Two
-      // events of one order on two topics may then be handled at the same moment; their transactions
-      // keep them apart (SQLite runs them one after the other, PostgreSQL re-runs the loser of a
-      // conflict). Measured in docs/performance.md. Analytics reads one partition at a time.
-      partitionsConsumedConcurrently: transactional ? TOPIC_PARTITIONS : 1,
-    }),
-    { inheritAppConfig: true },
-  );
+  const server = kafkaServer({
+    connection: kafkaConnection(config),
+    clientId: definition.name,
+    groupId,
+    maxWaitMs: config.KAFKA_MAX_WAIT_MS,
+    minBytes: config.KAFKA_MIN_BYTES,
+    autoCommit: transactional,
+    // A participant handles several partitions at once, each partition's messages in order. Two
+    // events of one order on two topics may then be handled at the same moment; their transactions
+    // keep them apart (SQLite runs them one after the other, PostgreSQL re-runs the loser of a
+    // conflict). Measured in docs/performance.md. Analytics reads one partition at a time.
+    partitionsConsumedConcurrently: transactional ? TOPIC_PARTITIONS : 1,
+  });
+  // The topics of the types the service reacts to (one type each); every fetched batch goes down the consumer path.
+  const consumer = app.get(EventConsumer);
+  const inputs = reactsTo(definition, config.SAGA_MODE).map((type) => topics.of(type));
+  server.consumeBatches(inputs, (batch) => consumer.consumeBatch(batch));
+  const microservice = app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
 
   const kafka = app.get(KafkaRuntime);
   const relay = transactional ? app.get(OutboxRelay) : null;
@@ -106,8 +109,7 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   relay?.start((batch) => kafka.send(batch), { pollMs: database.dialect === 'postgres' ? SHARED_OUTBOX_POLL_MS : 0 });
   logger.log(`listening on :${config.PORT}, consuming as group ${groupId}, data in ${describeStorage(definition, config)}`);
   if (transactional) {
-    const inputs = [...reactsTo(definition, config.SAGA_MODE).map((type) => topics.of(type)), topics.deadLetter];
-    new InboxPruner(app.get(Inbox)).start(await inboxRetentionOrKeepAll(config, inputs, logger));
+    new InboxPruner(app.get(Inbox)).start(await inboxRetentionOrKeepAll(config, [...inputs, topics.deadLetter], logger));
   }
   return app;
 }

@@ -5,7 +5,6 @@ import { Database } from '#database';
 import {
   EVENT_REACTOR,
   EventConsumer,
-  eventsControllerFor,
   GroupAdmin,
   Inbox,
   KafkaRuntime,
@@ -21,11 +20,11 @@ import type { Logging } from './logging.js';
 import { Drain } from './drain.js';
 import { HealthController, SERVICE_NAME } from './health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { reactsTo, type ServiceDefinition } from './service-definition.js';
+import type { ServiceDefinition } from './service-definition.js';
 
 /**
  * One service, assembled from its definition: its configuration, its database,
- * the Kafka runtime and the consumer path with its one events controller, the
+ * the Kafka runtime and the consumer path (fed by the Kafka server: bootstrap.ts), the
  * outbox and the inbox (unless the service keeps its own offsets), GET /health and /metrics,
  * and the service's own controllers and providers.
  */
@@ -50,12 +49,7 @@ export class ServiceModule implements OnApplicationShutdown {
       module: ServiceModule,
       // A readiness check that fails is answered with 503 and its reason; the consumer's own log says why already.
       imports: [TerminusModule.forRoot({ logger: false }), logging.module],
-      controllers: [
-        HealthController,
-        MetricsController,
-        eventsControllerFor(reactsTo(definition, config.SAGA_MODE).map((type) => topics.of(type))),
-        ...definition.controllers,
-      ],
+      controllers: [HealthController, MetricsController, ...definition.controllers],
       providers: [
         { provide: SERVICE_NAME, useValue: definition.name },
         { provide: definition.config, useValue: config },

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import type { KafkaContext } from '@nestjs/microservices';
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { DeadLetterHeaders, InvalidEventError, parseEvent, type SagaEvent, type Topics } from '#contracts';
 import { isTransientDatabaseError } from '#database';
 import type { KafkaRuntime } from '../kafka/kafka-runtime.js';
@@ -19,6 +19,15 @@ export interface LogContext {
 }
 
 const NO_LOG_CONTEXT: LogContext = { run: (_bindings, work) => work() };
+
+/** A consumed message and where it was read: what the consumer path needs of kafkajs. */
+export interface Delivery {
+  readonly topic: string;
+  readonly partition: number;
+  /** As kafkajs read it: value, key and headers are the broker's bytes. */
+  readonly message: KafkaMessage;
+  readonly heartbeat: () => Promise<void>;
+}
 
 export const RETRY_ATTEMPTS = 5;
 const RETRY_BASE_MS = 50;
@@ -45,32 +54,47 @@ export class EventConsumer {
   ) {}
 
   /** Handles one message of a subscribed topic, which carries exactly one event type. */
-  async consume(value: unknown, context: KafkaContext): Promise<void> {
+  async consume(delivery: Delivery): Promise<void> {
     const started = performance.now();
-    const position = positionOf(context);
+    const position = positionOf(delivery);
     const type = this.topics.typeOn(position.topic);
     let event: SagaEvent;
     try {
       if (!type) throw new InvalidEventError(`topic ${position.topic} carries no saga event`);
-      event = parseEvent(value, [type]);
+      event = parseEvent(delivery.message.value, [type]);
     } catch (error) {
-      await this.logContext.run({ ...position }, () => this.deadLetter(context, type, error as Error));
+      await this.logContext.run({ ...position }, () => this.deadLetter(delivery, type, error as Error));
       return this.reactor.settled?.(position);
     }
     const saga = { orderId: event.correlationId, eventId: event.eventId, eventType: event.type };
-    await inConsumerSpan(
-      position.topic,
-      context.getMessage().headers,
-      { 'order.id': saga.orderId, 'saga.event_type': saga.eventType },
-      () =>
-        this.logContext.run(saga, async () => {
-          await this.handle(event, context, position, started);
-          await this.reactor.settled?.(position);
-        }),
+    await inConsumerSpan(position.topic, delivery.message.headers, { 'order.id': saga.orderId, 'saga.event_type': saga.eventType }, () =>
+      this.logContext.run(saga, async () => {
+        await this.handle(event, delivery, position, started);
+        await this.reactor.settled?.(position);
+      }),
     );
   }
 
-  private async handle(event: SagaEvent, context: KafkaContext, position: MessagePosition, started: number): Promise<void> {
+  /**
+   * A fetched batch of one partition (kafkajs `eachBatch`, with `eachBatchAutoResolve` off),
+   * handled as kafkajs's own `eachMessage` loop would: message by message in order, each as
+   * `consume` handles it, then marked done, a heartbeat, and an offset commit if one is due.
+   * What an error leaves unmarked is fetched again. Stops when the consumer stops or the
+   * partition was sought elsewhere.
+   */
+  async consumeBatch(payload: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = payload.batch;
+    const heartbeat = () => payload.heartbeat();
+    for (const message of messages) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      await this.consume({ topic, partition, message, heartbeat });
+      payload.resolveOffset(message.offset);
+      await payload.heartbeat();
+      await payload.commitOffsetsIfNecessary();
+    }
+  }
+
+  private async handle(event: SagaEvent, delivery: Delivery, position: MessagePosition, started: number): Promise<void> {
     const partitionKey = `${position.topic}[${position.partition}]`;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -83,7 +107,7 @@ export class EventConsumer {
       } catch (error) {
         if (!isInfrastructureFailure(error)) {
           this.kafka.reportRetrying(partitionKey, null);
-          return this.deadLetter(context, event.type, error as Error);
+          return this.deadLetter(delivery, event.type, error as Error);
         }
         this.kafka.reportRetrying(partitionKey, (error as Error).message);
         eventsConsumed.inc({ type: event.type, outcome: 'retried' });
@@ -91,17 +115,16 @@ export class EventConsumer {
           this.logger.error(`${(error as Error).message} (after ${attempt} attempts): leaving the message to kafkajs to redeliver`);
           throw error;
         }
-        await context.getHeartbeat()();
+        await delivery.heartbeat();
         await sleep(RETRY_BASE_MS * 2 ** (attempt - 1));
       }
     }
   }
 
   /** Sends the message, exactly as it was read (value, key and headers byte for byte), to the dead-letter topic with the reason. */
-  private async deadLetter(context: KafkaContext, type: string | undefined, error: Error): Promise<void> {
+  private async deadLetter({ topic, partition, message }: Delivery, type: string | undefined, error: Error): Promise<void> {
     const reason = `${error.name}: ${error.message}`;
-    const message = context.getMessage();
-    const origin = `${context.getTopic()}[${context.getPartition()}]@${message.offset}`;
+    const origin = `${topic}[${partition}]@${message.offset}`;
     this.logger.warn(`Dead-lettering ${origin}: ${reason}`);
     // If this send fails, the error reaches kafkajs, which retries the message: it is not lost.
     await this.kafka.send([
@@ -115,8 +138,8 @@ export class EventConsumer {
               ...message.headers,
               [DeadLetterHeaders.reason]: reason,
               [DeadLetterHeaders.service]: this.service,
-              [DeadLetterHeaders.topic]: context.getTopic(),
-              [DeadLetterHeaders.partition]: String(context.getPartition()),
+              [DeadLetterHeaders.topic]: topic,
+              [DeadLetterHeaders.partition]: String(partition),
               [DeadLetterHeaders.offset]: String(message.offset),
               [DeadLetterHeaders.at]: new Date().toISOString(),
             },
@@ -125,12 +148,12 @@ export class EventConsumer {
       },
     ]);
     eventsConsumed.inc({ type: type ?? 'unknown', outcome: 'dead_lettered' });
-    deadLetters.inc({ topic: context.getTopic() });
+    deadLetters.inc({ topic });
   }
 }
 
-function positionOf(context: KafkaContext): MessagePosition {
-  return { topic: context.getTopic(), partition: context.getPartition(), offset: Number(context.getMessage().offset) };
+function positionOf({ topic, partition, message }: Delivery): MessagePosition {
+  return { topic, partition, offset: Number(message.offset) };
 }
 
 /**
