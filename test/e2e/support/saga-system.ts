@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { SAGA_MODES, type SagaMode } from '#contracts';
 
@@ -143,6 +144,7 @@ export class SagaSystem {
     await Promise.all(
       SERVICE_NAMES.flatMap((name) => Array.from({ length: this.instances }, (_, instance) => this.stopService(name, 'SIGTERM', instance))),
     );
+    await this.deleteTopics();
     // KEEP_TEST_DATABASES=1 keeps them, to look into a failure.
     if (this.databaseUrls.size > 0 && process.env.KEEP_TEST_DATABASES !== '1')
       await this.admin((client) =>
@@ -152,6 +154,34 @@ export class SagaSystem {
           ),
         ),
       );
+  }
+
+  /**
+   * Deletes this system's topics and consumer groups. A broker shared by many runs otherwise
+   * keeps every run's partitions, thousands after a few test runs, and the more it holds the
+   * longer it takes to come back from a crash (fault scenario 2 kills it). KEEP_TEST_TOPICS=1
+   * keeps them, to look into a failure.
+   */
+  private async deleteTopics(): Promise<void> {
+    if (process.env.KEEP_TEST_TOPICS === '1') return;
+    const kafka = new Kafka({
+      clientId: 'e2e-cleanup',
+      brokers: this.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3 },
+    });
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(this.prefix));
+      if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+      const groups = (await admin.listGroups()).groups.map(({ groupId }) => groupId).filter((groupId) => groupId.startsWith(this.prefix));
+      if (groups.length > 0) await admin.deleteGroups(groups);
+    } catch (error) {
+      console.warn(`kept the topics of ${this.prefix}: ${(error as Error).message}`);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** One PostgreSQL database per service, named after this run's prefix; `stop` drops them. */
