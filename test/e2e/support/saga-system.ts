@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { SAGA_MODES, type SagaMode } from '#contracts';
+import { kafkaClientConfig } from '#messaging';
 
 export type ServiceName = 'order-service' | 'payment-service' | 'inventory-service' | 'analytics-service';
 
@@ -164,19 +165,28 @@ export class SagaSystem {
    */
   private async deleteTopics(): Promise<void> {
     if (process.env.KEEP_TEST_TOPICS === '1') return;
-    const kafka = new Kafka({
+    // Connected as the services are: a system on a TLS/SASL broker passes its KAFKA_SSL_*/KAFKA_SASL_* in `env`.
+    const env = { ...process.env, ...this.options.env };
+    const { KAFKA_SSL_CA: ca, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = env;
+    const connection = {
+      brokers: this.brokers,
+      ...(ca && { ssl: { ca: readFileSync(ca, 'utf8') } }),
+      ...(mechanism && username && password && { sasl: { mechanism: mechanism as 'plain', username, password } }),
+    };
+    const admin = new Kafka({
       clientId: 'e2e-cleanup',
-      brokers: this.brokers.split(','),
+      ...kafkaClientConfig(connection),
       logLevel: logLevel.NOTHING,
       retry: { retries: 3 },
-    });
-    const admin = kafka.admin();
+    }).admin();
+    const ours = (name: string) => name.startsWith(this.prefix);
     try {
       await admin.connect();
-      const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(this.prefix));
+      const topics = (await admin.listTopics()).filter(ours);
       if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-      const groups = (await admin.listGroups()).groups.map(({ groupId }) => groupId).filter((groupId) => groupId.startsWith(this.prefix));
-      if (groups.length > 0) await admin.deleteGroups(groups);
+      const groups = (await admin.listGroups()).groups.map(({ groupId }) => groupId).filter(ours);
+      if (groups.length > 0)
+        await admin.deleteGroups(groups).catch((error: Error) => console.warn(`kept the groups of ${this.prefix}: ${error.message}`));
     } catch (error) {
       console.warn(`kept the topics of ${this.prefix}: ${(error as Error).message}`);
     } finally {

@@ -13,6 +13,21 @@ export class PermanentEventError extends Error {
   override readonly name = 'PermanentEventError';
 }
 
+/**
+ * What `consumeBatch` throws when a message could not be handled for a reason of the service's
+ * own (its database, after the retries here). A plain error, whatever the cause's class: kafkajs
+ * then retries and restarts its consumer, and the message is delivered again. Thrown as it is,
+ * a KafkaJS error marked not retriable, or a TypeError, would stop the consumer for good (and
+ * the service would exit); Nest's dispatch, before, wrapped every error the same way.
+ */
+export class RedeliverError extends Error {
+  override readonly name = 'RedeliverError';
+
+  constructor(where: string, cause: unknown) {
+    super(`handling ${where} failed, it will be delivered again: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
 /** Runs `work` with `bindings` on every log line made meanwhile (the service's logger provides it). */
 export interface LogContext {
   run<T>(bindings: Record<string, string | number>, work: () => T): T;
@@ -78,19 +93,23 @@ export class EventConsumer {
   /**
    * A fetched batch of one partition (kafkajs `eachBatch`, with `eachBatchAutoResolve` off),
    * handled as kafkajs's own `eachMessage` loop would: message by message in order, each as
-   * `consume` handles it, then marked done, a heartbeat, and an offset commit if one is due.
-   * What an error leaves unmarked is fetched again. Stops when the consumer stops or the
-   * partition was sought elsewhere.
+   * `consume` handles it, then marked done and a heartbeat. Stops when the consumer stops or
+   * the partition was sought elsewhere; what is left unmarked is fetched again. Offsets are
+   * committed by kafkajs after the batch (autoCommit, no interval or threshold set), or by the
+   * reactor itself (analytics).
    */
   async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = payload.batch;
     const heartbeat = () => payload.heartbeat();
     for (const message of messages) {
       if (!payload.isRunning() || payload.isStale()) return;
-      await this.consume({ topic, partition, message, heartbeat });
+      try {
+        await this.consume({ topic, partition, message, heartbeat });
+      } catch (error) {
+        throw new RedeliverError(`${topic}[${partition}]@${message.offset}`, error);
+      }
       payload.resolveOffset(message.offset);
       await payload.heartbeat();
-      await payload.commitOffsetsIfNecessary();
     }
   }
 

@@ -1,0 +1,97 @@
+import type { Batch, EachBatchPayload, KafkaMessage, TopicMessages } from 'kafkajs';
+import { DeadLetterHeaders, Topics, type SagaEvent } from '#contracts';
+import { orderCreated } from '#contracts/testing';
+import type { KafkaRuntime } from '../kafka/kafka-runtime.js';
+import { EventConsumer, RedeliverError } from './event-consumer.js';
+import type { EventReactor, MessagePosition } from './event-reactor.js';
+
+const topics = new Topics('t.');
+const TOPIC = topics.of('OrderCreated');
+
+/** The consumer path of one batch, without a broker: kafkajs's batch payload and the runtime stubbed, recording what happens. */
+function consumerWith(reactor: EventReactor) {
+  const deadLetters: TopicMessages[] = [];
+  const kafka = {
+    send: (batch: TopicMessages[]) => Promise.resolve(void deadLetters.push(...batch)),
+    reportRetrying: () => undefined,
+  } as unknown as KafkaRuntime;
+  return { consumer: new EventConsumer('payment-service', topics, kafka, reactor), deadLetters };
+}
+
+function batchOf(values: Array<string | null>, { staleAfter = Infinity } = {}) {
+  const resolved: string[] = [];
+  const messages = values.map((value, index): KafkaMessage => ({
+    offset: String(10 + index),
+    key: Buffer.from('k'),
+    value: value === null ? null : Buffer.from(value),
+    headers: { trace: Buffer.from('{"x":1}') },
+    timestamp: '0',
+    attributes: 0,
+  }));
+  const payload = {
+    batch: { topic: TOPIC, partition: 2, messages } as unknown as Batch,
+    resolveOffset: (offset: string) => void resolved.push(offset),
+    heartbeat: () => Promise.resolve(),
+    commitOffsetsIfNecessary: () => Promise.resolve(),
+    uncommittedOffsets: () => ({ topics: [] }),
+    isRunning: () => true,
+    isStale: () => resolved.length >= staleAfter,
+    pause: () => () => undefined,
+  } as EachBatchPayload;
+  return { payload, resolved };
+}
+
+const event = () => JSON.stringify(orderCreated());
+
+describe('EventConsumer.consumeBatch', () => {
+  it('handles each message in order and marks each done after it, dead letters included', async () => {
+    const seen: Array<[string, MessagePosition]> = [];
+    const { consumer, deadLetters } = consumerWith({
+      react: (e: SagaEvent, position) => void seen.push([e.type, position]),
+      settled: (position) => void seen.push(['settled', position]),
+    });
+    const { payload, resolved } = batchOf([event(), null, event()]);
+
+    await consumer.consumeBatch(payload);
+
+    expect(resolved).toEqual(['10', '11', '12']);
+    expect(seen.map(([what, { offset }]) => `${what}@${offset}`)).toEqual([
+      'OrderCreated@10',
+      'settled@10',
+      'settled@11',
+      'OrderCreated@12',
+      'settled@12',
+    ]);
+    // The tombstone is dead-lettered as it was read: key and headers byte for byte, a null value.
+    expect(deadLetters).toHaveLength(1);
+    const [letter] = deadLetters[0].messages;
+    expect(letter).toMatchObject({ key: Buffer.from('k'), value: null, headers: { trace: Buffer.from('{"x":1}') } });
+    expect(letter.headers?.[DeadLetterHeaders.reason]).toMatch(/not a JSON object/);
+    expect(letter.headers?.[DeadLetterHeaders.offset]).toBe('11');
+  });
+
+  it('stops when the partition was sought elsewhere, leaving the rest unmarked', async () => {
+    const { consumer } = consumerWith({ react: () => undefined });
+    const { payload, resolved } = batchOf([event(), event(), event()], { staleAfter: 1 });
+
+    await consumer.consumeBatch(payload);
+
+    expect(resolved).toEqual(['10']);
+  });
+
+  it('throws a plain error for a message it could not handle, leaving it unmarked for kafkajs to deliver again', async () => {
+    // A dead-letter send that fails with an error kafkajs would take as final (retriable: false) must not stop the consumer for good.
+    const failure = Object.assign(new Error('message too large'), { retriable: false, name: 'KafkaJSProtocolError' });
+    const reactor = { react: () => undefined };
+    const kafka = { send: () => Promise.reject(failure), reportRetrying: () => undefined } as unknown as KafkaRuntime;
+    const consumer = new EventConsumer('payment-service', topics, kafka, reactor);
+    const { payload, resolved } = batchOf([event(), 'not json', event()]);
+
+    const thrown = await consumer.consumeBatch(payload).catch((error: unknown) => error);
+
+    expect(thrown).toBeInstanceOf(RedeliverError);
+    expect(thrown).toMatchObject({ message: expect.stringContaining(`${TOPIC}[2]@11`), cause: failure });
+    expect((thrown as { retriable?: unknown }).retriable).toBeUndefined();
+    expect(resolved).toEqual(['10']);
+  });
+});
