@@ -46,7 +46,7 @@ import { writeMeasured } from './docs/measured.mjs';
 import { ratio, summarize } from './bench/stats.mjs';
 import { relayTopics, startRelayChain, startSaga } from './bench/systems.mjs';
 import { readTopics, startSink } from './bench/tracker.mjs';
-import { ensureBroker, kafkaVersion, stopBroker } from './kafka.mjs';
+import { deletePrefixed, ensureBroker, kafkaVersion, stopBroker } from './kafka.mjs';
 import { createDatabase, dropDatabase, ensurePostgres, stopPostgres } from './postgres.mjs';
 import { build, ROOT, serviceDefinitions, SERVICE_NAMES } from './services.mjs';
 
@@ -161,7 +161,7 @@ async function main() {
   const messaging = await import(pathToFileURL(path.join(ROOT, 'dist', 'libs', 'messaging', 'src', 'index.js')).href);
   // The services' client settings (TCP_NODELAY): the sinks and the raw consumer must add no delay of their own.
   const kafka = new Kafka({ clientId: 'bench', ...messaging.kafkaClientConfig(brokers), logLevel: logLevel.ERROR });
-  cleanups.push(() => deleteBenchTopics(kafka));
+  cleanups.push(() => deletePrefixed(kafka, `bench-${runId}`));
 
   const topics = new contracts.Topics(PREFIX);
   const perfTopic = `${PREFIX}producer-perf`;
@@ -356,7 +356,7 @@ async function main() {
     writeMeasured('docs/saga-pattern/orchestration.md', 'bench-modes', {
       command: result.command,
       at: startedAt,
-      markdown: modesTable(result),
+      markdown: `![latency against offered rate, both modes](../performance/modes.svg)\n\n${modesTable(result)}`,
     });
     log('written: the last full run in docs/performance.md, its modes table in docs/saga-pattern/orchestration.md');
   }
@@ -685,21 +685,6 @@ async function servicePorts() {
   const ports = {};
   for (const name of SERVICE_NAMES) ports[name] = await freePort();
   return ports;
-}
-
-/** Deletes the topics and consumer groups this run created (its prefix): a shared broker keeps nothing of it. */
-async function deleteBenchTopics(kafka) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const ours = (name) => name.startsWith(`bench-${runId}`);
-    const topics = (await admin.listTopics()).filter(ours);
-    const groups = (await admin.listGroups()).groups.map((group) => group.groupId).filter(ours);
-    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => {});
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 function machineFacts() {

@@ -4,6 +4,7 @@
  *   npm start                             # in another terminal: the broker and the four services
  *   ./test-saga.sh                        # 20 orders, 30 s deadline
  *   ORDERS=200 DEADLINE_MS=60000 ./test-saga.sh
+ *   ./test-saga.sh --record               # also writes this run's path mix and latency into the guide
  *
  * It checks every service's /health, restocks the shelf back to its initial stock (so that every
  * run shows the same path mix, however many ran before), places ORDERS orders (a mix of products, quantities and
@@ -11,7 +12,9 @@
  * through the saga, the compensations, the inventory and the analytics. It then checks the
  * invariants of PHASE5-STREAMING-SAGA.md §3.1 for its own orders and for the global state
  * (the system may hold orders from earlier runs, so global figures are compared globally), and
- * prints latency (POST → terminal state) and the path mix.
+ * prints latency (POST → terminal state) and the path mix. With `--record` it writes those two
+ * into PHASE5-STREAMING-SAGA.md (its `test-saga` measured block, stamped with the command and the
+ * date): the guide quotes a run only as this script wrote it.
  *
  * Environment:
  *   ORDER_URL, PAYMENT_URL, INVENTORY_URL, ANALYTICS_URL
@@ -37,6 +40,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeMeasured } from './docs/measured.mjs';
 
 const REQUEST_TIMEOUT_MS = 5000;
 const SETTLE_POLL_MS = 100;
@@ -721,23 +725,26 @@ function globalChecks({ state, problems }) {
 
 // ---------------------------------------------------------------- 8. latency and path mix
 
-function printLatency(placedOrders) {
+/** min, p50, p95 and max of POST → terminal state, or null when no order got there. */
+function latencyOf(placedOrders) {
   const latencies = placedOrders
     .filter((placed) => placed.latencyMs !== undefined)
     .map((placed) => placed.latencyMs)
     .sort((a, b) => a - b);
-  heading(`Latency, POST → terminal state (${latencies.length} orders, polled every ${config.pollMs} ms)`);
-  if (latencies.length === 0) {
-    console.log('  no order reached a terminal state');
-    return;
-  }
+  if (latencies.length === 0) return null;
   const stats = [
     ['min', latencies[0]],
     ['p50', percentile(latencies, 50)],
     ['p95', percentile(latencies, 95)],
     ['max', latencies.at(-1)],
   ];
-  console.log(`  ${stats.map(([name, ms]) => `${name} ${Math.round(ms)} ms`).join('   ')}`);
+  return { count: latencies.length, line: stats.map(([name, ms]) => `${name} ${Math.round(ms)} ms`).join('   ') };
+}
+
+function printLatency(placedOrders) {
+  const latency = latencyOf(placedOrders);
+  heading(`Latency, POST → terminal state (${latency?.count ?? 0} orders, polled every ${config.pollMs} ms)`);
+  console.log(latency ? `  ${latency.line}` : '  no order reached a terminal state');
 }
 
 function printPathMix(placedOrders) {
@@ -768,6 +775,37 @@ function printPathMix(placedOrders) {
   }
 }
 
+/** `--record`: this run's path mix and latency, as a table in the guide (PHASE5-STREAMING-SAGA.md §10). */
+function recordRun(placedOrders, failed, startedAt) {
+  const n = placedOrders.length;
+  const counts = countBy(placedOrders.map(pathOf));
+  const rows = [...EXPECTED_MIX, ...OTHER_PATHS.filter(({ path }) => counts.has(path))].map(
+    ({ path, label, expected }) =>
+      `| ${label} | ${counts.get(path) ?? 0} | ${percent(counts.get(path) ?? 0, n).trim()} | ${Math.round((expected ?? 0) * 100)} % |`,
+  );
+  const latency = latencyOf(placedOrders);
+  // Every setting that changes what is measured, as the command to run it again.
+  const settings = ['ORDERS', 'INTERVAL_MS', 'CONCURRENCY', 'POLL_MS', 'DEADLINE_MS', 'SETTLE_MS', 'RESTOCK'].filter(
+    (name) => process.env[name],
+  );
+  writeMeasured('PHASE5-STREAMING-SAGA.md', 'test-saga', {
+    command: `${settings.map((name) => `${name}=${process.env[name]} `).join('')}./test-saga.sh --record`,
+    at: startedAt,
+    markdown: [
+      `${n} orders against ${config.urls.order}, ${failed === 0 ? 'every check passed' : `${failed} check(s) failed`}.`,
+      '',
+      '| path | orders | share | expected at the default failure rates |',
+      '|---|---|---|---|',
+      ...rows,
+      '',
+      latency
+        ? `POST → terminal state, ${latency.count} orders: ${latency.line.replaceAll('   ', ', ')}.`
+        : 'No order reached a terminal state.',
+    ].join('\n'),
+  });
+  console.log(dim('\n  --record: this run is written into PHASE5-STREAMING-SAGA.md (its test-saga block)'));
+}
+
 // ---------------------------------------------------------------- 9. summary
 
 function printSummary(checks, placedOrders) {
@@ -778,14 +816,18 @@ function printSummary(checks, placedOrders) {
   return failed;
 }
 
+const RECORD = process.argv.slice(2).includes('--record');
+
 async function main() {
   if (process.argv.slice(2).some((arg) => arg === '-h' || arg === '--help')) {
     const settings =
       'ORDERS, DEADLINE_MS, SETTLE_MS, CONCURRENCY, POLL_MS, INTERVAL_MS, ORDER_URL, PAYMENT_URL, INVENTORY_URL, ANALYTICS_URL, NO_COLOR, RESTOCK, ADMIN_TOKEN';
-    console.log(`Usage: ./test-saga.sh   (env: ${settings})`);
+    console.log(`Usage: ./test-saga.sh [--record]   (env: ${settings})`);
+    console.log("  --record  write this run's path mix and latency into PHASE5-STREAMING-SAGA.md");
     console.log('See the header of scripts/test-saga.mjs for details.');
     return 0;
   }
+  const startedAt = new Date();
   console.log(bold(`Saga test: ${config.orders} orders against ${config.urls.order}, deadline ${config.deadlineMs} ms`));
   const health = await checkHealth();
   if (!health.ok) return printSummary([health], []);
@@ -803,7 +845,9 @@ async function main() {
   printChecks(checks);
   printLatency(placedOrders);
   printPathMix(placedOrders);
-  return printSummary(checks, placedOrders);
+  const failed = printSummary(checks, placedOrders);
+  if (RECORD) recordRun(placedOrders, failed, startedAt);
+  return failed;
 }
 
 main().then(

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { aptInstall, hasCommand } from './apt.mjs';
+import { writeMeasured } from './docs/measured.mjs';
 import { ensureBroker, stopBroker } from './kafka.mjs';
 import { ensurePostgres, stopPostgres } from './postgres.mjs';
 import { build, ROOT } from './services.mjs';
@@ -43,6 +44,7 @@ fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
 fs.rmSync(resultsFile, { force: true });
 const faultsFile = path.join(ROOT, '.data', 'faults-results.json');
 if (faults) fs.rmSync(faultsFile, { force: true });
+const startedAt = new Date();
 
 const jest = spawnSync(
   process.execPath,
@@ -69,9 +71,9 @@ const jest = spawnSync(
 if (startedHere) await stopBroker();
 if (postgres?.startedHere) await stopPostgres();
 
-if (faults) printFaultTable(faultsFile);
-
 const summary = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : null;
+if (faults) reportFaults(faultsFile, summary);
+
 if (summary) {
   const skipped = summary.numPendingTests + summary.numTodoTests;
   // A test file that fails to load runs no test: count it as a failure too.
@@ -89,19 +91,62 @@ function selectedProjects(args) {
   return end === -1 ? rest : rest.slice(0, end);
 }
 
-/** The fault suite's table (one row per scenario, from .data/faults-results.json) and its `N passed, N failed`. */
-function printFaultTable(file) {
+/**
+ * The fault suite's table (one row per scenario, from .data/faults-results.json) and its
+ * `N passed, N failed`. A full run on one broker (every scenario, FAULT_ORDERS unset, no Jest
+ * filter) also writes them into docs/reliability.md: its figures are never copied there by hand.
+ */
+function reportFaults(file, summary) {
   const rows = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
   rows.sort((a, b) => Number.parseInt(a.scenario, 10) - Number.parseInt(b.scenario, 10)); // the broker kill runs last
-  const recover = (ms) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
-  console.log('\n| scenario | orders | lost | duplicated effects | dead-lettered | needless compensations | time to recover | result |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const row of rows) {
-    const result = row.passed ? 'passed' : `FAILED: ${row.problems.join('; ').replaceAll('|', '/')}`;
-    console.log(
-      `| ${row.scenario} | ${row.orders} (${row.accepted} accepted) | ${row.lost} | ${row.duplicated} | ${row.deadLettered} | ${row.needless} | ${recover(row.recoverMs)} | ${result} |`,
-    );
-  }
   const passed = rows.filter((row) => row.passed).length;
-  console.log(`${passed} passed, ${rows.length - passed} failed`);
+  const table = faultTable(rows);
+  console.log(`\n${table}\n${passed} passed, ${rows.length - passed} failed`);
+  // The guide quotes the one-broker suite, whole: `--scale-out`, a filtered or shortened run, or one
+  // where a scenario did not run to its row (a crash, a Jest timeout, a skipped test) only prints.
+  const filtered = quick || scaleOut || jestArgs.length > 0 || process.env.FAULT_ORDERS || process.env.FAULTS_QUICK;
+  const whole =
+    summary && summary.numRuntimeErrorTestSuites === 0 && summary.numPendingTests === 0 && rows.length === summary.numTotalTests;
+  if (filtered || !whole || rows.length === 0) return;
+  const minutes = (Date.now() - startedAt.getTime()) / 60_000;
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim();
+  writeMeasured('docs/reliability.md', 'faults', {
+    command: 'npm run test:faults',
+    at: startedAt,
+    markdown: [
+      `${rows.length} scenario runs (every scenario, in each saga mode) in ${Math.round(minutes)} min, one broker, ` +
+        `commit ${git.stdout.trim() || 'unknown'}${dirty ? ' with uncommitted changes' : ''}: **${passed} passed, ${rows.length - passed} failed**.`,
+      '',
+      table,
+      '',
+      'The notes of each row (all of them, with the HTTP statuses of the abuse, in `.data/faults-results.json`):',
+      '',
+      ...rows.map((row) => `- ${row.scenario}: ${noteLine(row.notes)}`),
+    ].join('\n'),
+  });
+  console.log('written: the table of this run in docs/reliability.md');
+}
+
+function faultTable(rows) {
+  const recover = (ms) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+  return [
+    '| scenario | orders | lost | duplicated effects | dead-lettered | needless compensations | time to recover | result |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((row) => {
+      const result = row.passed ? 'passed' : `FAILED: ${row.problems.join('; ').replaceAll('|', '/')}`;
+      return `| ${row.scenario} | ${row.orders} (${row.accepted} accepted) | ${row.lost} | ${row.duplicated} | ${row.deadLettered} | ${row.needless} | ${recover(row.recoverMs)} | ${result} |`;
+    }),
+  ].join('\n');
+}
+
+/** A row's notes on one line: numbers and words as they are, a list by its length; nested objects stay in the JSON file. */
+function noteLine(notes) {
+  return Object.entries(notes)
+    .flatMap(([key, value]) => {
+      if (Array.isArray(value)) return [`${key} ${value.length}`];
+      if (value === null || typeof value !== 'object') return [`${key} ${value}`];
+      return [];
+    })
+    .join(', ');
 }

@@ -1,6 +1,6 @@
 // `npm run bench`'s outputs: the readable table (Markdown, also printed), the JSON result
-// (formatted as Prettier would, so `prettier --check .` passes on it) and the chart, a
-// Vega-Lite spec rendered to SVG headless by Vega.
+// (formatted as Prettier would, so `prettier --check .` passes on it) and the charts (the saga
+// against the relay chain, and the two saga modes), Vega-Lite specs rendered to SVG headless by Vega.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as prettier from 'prettier';
@@ -21,8 +21,23 @@ export async function writeResults(result, outDir) {
   fs.writeFileSync(jsonFile, await prettier.format(JSON.stringify(result), { ...options, filepath: jsonFile }));
   const markdown = table(result);
   fs.writeFileSync(path.join(outDir, 'bench-results.md'), markdown);
-  fs.writeFileSync(path.join(outDir, 'latency.svg'), await chart(result));
-  return { markdown, files: ['bench-results.json', 'bench-results.md', 'latency.svg'].map((file) => path.join(outDir, file)) };
+  const subtitle = `npm run bench${result.config.quick ? ' --quick' : ''}, ${result.startedAt}; solid p50, dashed p99; a cross: the step fell behind`;
+  fs.writeFileSync(
+    path.join(outDir, 'latency.svg'),
+    await chart(result.steps, { title: 'End-to-end latency against offered rate', subtitle, systems: ['saga', 'relay chain'] }),
+  );
+  fs.writeFileSync(
+    path.join(outDir, 'modes.svg'),
+    await chart(result.modes.steps, {
+      title: 'The saga choreographed and orchestrated: latency against offered rate',
+      subtitle,
+      systems: ['choreographed', 'orchestrated'],
+    }),
+  );
+  return {
+    markdown,
+    files: ['bench-results.json', 'bench-results.md', 'latency.svg', 'modes.svg'].map((file) => path.join(outDir, file)),
+  };
 }
 
 /** The readable table: the summary with ratios, every step, the invariants. */
@@ -111,9 +126,9 @@ export function table(result) {
   return `${lines.join('\n')}\n`;
 }
 
-/** Latency percentiles (p50, p99) against offered rate, saga and relay chain on one plot. */
-async function chart(result) {
-  const values = result.steps
+/** Latency percentiles (p50, p99) against offered rate, two systems (steps[].system) on one plot. */
+async function chart(steps, { title, subtitle, systems }) {
+  const values = steps
     .filter((step) => step.final && step.latency.p50 !== null)
     .flatMap((step) =>
       ['p50', 'p99'].map((percentile) => ({
@@ -133,14 +148,11 @@ async function chart(result) {
       title: 'offered rate (orders/s, open loop)',
     },
     y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'latency from the scheduled send (ms)' },
-    color: { field: 'system', type: 'nominal', title: null, scale: { domain: ['saga', 'relay chain'], range: ['#d62728', '#1f77b4'] } },
+    color: { field: 'system', type: 'nominal', title: null, scale: { domain: systems, range: ['#d62728', '#1f77b4'] } },
   };
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: {
-      text: 'End-to-end latency against offered rate',
-      subtitle: `npm run bench${result.config.quick ? ' --quick' : ''}, ${result.startedAt}; solid p50, dashed p99; a cross: the step fell behind`,
-    },
+    title: { text: title, subtitle },
     width: 600,
     height: 360,
     background: 'white',

@@ -44,7 +44,9 @@ describe('measured figures in the docs', () => {
       expect([file, name, body]).toEqual([
         file,
         name,
-        expect.stringMatching(/^_Written by `(?:[A-Z_]+=\S+ )*npm run [^`]+` on \d{4}-\d\d-\d\d \d\d:\d\d UTC\._\n/),
+        expect.stringMatching(
+          /^_Written by `(?:[A-Z_]+=\S+ )*(?:npm run [^`]+|\.\/test-saga\.sh --record)` on \d{4}-\d\d-\d\d \d\d:\d\d UTC\._\n/,
+        ),
       ]);
     }
   });
