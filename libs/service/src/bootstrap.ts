@@ -73,24 +73,26 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   app.use(rejectHostileJson);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   serveOpenApi(app, definition.name, definition.summary);
-  const server = kafkaServer({
-    connection: kafkaConnection(config),
-    clientId: definition.name,
-    groupId,
-    maxWaitMs: config.KAFKA_MAX_WAIT_MS,
-    minBytes: config.KAFKA_MIN_BYTES,
-    autoCommit: transactional,
-    // A participant handles several partitions at once, each partition's messages in order. Two
-    // events of one order on two topics may then be handled at the same moment; their transactions
-    // keep them apart (SQLite runs them one after the other, PostgreSQL re-runs the loser of a
-    // conflict). Measured in docs/performance.md. Analytics reads one partition at a time.
-    partitionsConsumedConcurrently: transactional ? TOPIC_PARTITIONS : 1,
-  });
   // The topics of the types the service reacts to (one type each); every fetched batch goes down the consumer path.
   const consumer = app.get(EventConsumer);
   const inputs = reactsTo(definition, config.SAGA_MODE).map((type) => topics.of(type));
-  server.consumeBatches(inputs, (batch) => consumer.consumeBatch(batch));
-  const microservice = app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+  const server = kafkaServer(
+    {
+      connection: kafkaConnection(config),
+      clientId: definition.name,
+      groupId,
+      maxWaitMs: config.KAFKA_MAX_WAIT_MS,
+      minBytes: config.KAFKA_MIN_BYTES,
+      autoCommit: transactional,
+      // A participant handles several partitions at once, each partition's messages in order. Two
+      // events of one order on two topics may then be handled at the same moment; their transactions
+      // keep them apart (SQLite runs them one after the other, PostgreSQL re-runs the loser of a
+      // conflict). Measured in docs/performance.md. Analytics reads one partition at a time.
+      partitionsConsumedConcurrently: transactional ? TOPIC_PARTITIONS : 1,
+    },
+    { topics: inputs, handler: (batch) => consumer.consumeBatch(batch) },
+  );
+  const microservice = app.connectMicroservice({ strategy: server });
 
   const kafka = app.get(KafkaRuntime);
   const relay = transactional ? app.get(OutboxRelay) : null;

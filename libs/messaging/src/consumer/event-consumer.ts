@@ -36,7 +36,7 @@ export interface LogContext {
 const NO_LOG_CONTEXT: LogContext = { run: (_bindings, work) => work() };
 
 /** A consumed message and where it was read: what the consumer path needs of kafkajs. */
-export interface Delivery {
+interface Delivery {
   readonly topic: string;
   readonly partition: number;
   /** As kafkajs read it: value, key and headers are the broker's bytes. */
@@ -69,7 +69,7 @@ export class EventConsumer {
   ) {}
 
   /** Handles one message of a subscribed topic, which carries exactly one event type. */
-  async consume(delivery: Delivery): Promise<void> {
+  private async consume(delivery: Delivery): Promise<void> {
     const started = performance.now();
     const position = positionOf(delivery);
     const type = this.topics.typeOn(position.topic);

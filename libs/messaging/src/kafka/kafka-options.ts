@@ -1,5 +1,4 @@
 import { ServerKafka, type KafkaOptions } from '@nestjs/microservices';
-import { KafkaParser } from '@nestjs/microservices/helpers/kafka-parser.js';
 import { logLevel, Partitioners, type EachBatchPayload } from 'kafkajs';
 import { CoPartitionedAssigner } from './co-partitioned-assigner.js';
 import { kafkaClientConfig, type KafkaConnection } from './kafka-connection.js';
@@ -32,58 +31,34 @@ export interface KafkaSettings {
  */
 type NestPartitionAssigner = NonNullable<NonNullable<NonNullable<KafkaOptions['options']>['consumer']>['partitionAssigners']>[number];
 
+/** What the consumer reads (`topics`), and who handles each fetched batch of it (`handler`). */
+export interface BatchConsumption {
+  readonly topics: readonly string[];
+  readonly handler: (payload: EachBatchPayload) => Promise<void>;
+}
+
 /**
- * Nest's Kafka transport, but handing each message over as kafkajs read it: value,
- * key and headers stay the broker's bytes. (Nest's parser turns anything that looks
- * like JSON into an object, so a dead letter could not be the original message.)
+ * Nest's Kafka transport for its lifecycle (clients connected at start, closed at shutdown,
+ * the status the runtime watches), but not for its dispatch: the consumer reads the given
+ * topics, and each fetched batch goes whole (kafkajs `eachBatch`) to one handler, with the
+ * messages as kafkajs read them (value, key and headers the broker's bytes). Nest's own
+ * dispatch, one message at a time through a handler found by pattern, a context, processing
+ * hooks and an observable, cost more than the work for a consumer whose work per message is a
+ * few microseconds: analytics caught up 0.19 → 0.27 of a raw consumer's rate without it
+ * (docs/performance.md).
  */
 export class RawKafkaServer extends ServerKafka {
-  /** Topic → Nest route. The topics subscribed to are a fixed set. */
-  private readonly routes = new Map<string, string>();
-  private batches: { topics: readonly string[]; handler: (payload: EachBatchPayload) => Promise<void> } | null = null;
-
-  constructor(options: Required<KafkaOptions>['options']) {
+  constructor(
+    options: Required<KafkaOptions>['options'],
+    private readonly batches: BatchConsumption,
+  ) {
     super(options);
-    this.parser = new RawKafkaParser();
-  }
-
-  /**
-   * Nest finds each message's handler by trying `JSON.parse` on its pattern (here the
-   * topic name, never JSON): one SyntaxError built and thrown per message, 18 % of
-   * analytics' CPU while it catches up (docs/performance.md). The route of a topic never
-   * changes: work it out once.
-   */
-  protected override getRouteFromPattern(pattern: string): string {
-    let route = this.routes.get(pattern);
-    if (route === undefined) {
-      route = super.getRouteFromPattern(pattern);
-      this.routes.set(pattern, route);
-    }
-    return route;
-  }
-
-  /**
-   * Call before the server starts: the consumer reads `topics`, and `handler` gets each fetched
-   * batch whole (kafkajs `eachBatch`). Nest's own dispatch, one message at a time through a
-   * handler found by pattern, a context, processing hooks and an observable, cost more than the
-   * work for a consumer whose work per message is a few microseconds: analytics caught up 0.19 →
-   * 0.27 of a raw consumer's rate without it (docs/performance.md).
-   */
-  consumeBatches(topics: readonly string[], handler: (payload: EachBatchPayload) => Promise<void>): void {
-    this.batches = { topics, handler };
   }
 
   override async bindEvents(consumer: Parameters<ServerKafka['bindEvents']>[0]): Promise<void> {
-    if (!this.batches) return super.bindEvents(consumer);
     await consumer.subscribe({ ...this.options.subscribe, topics: [...this.batches.topics] });
     // Not auto-resolved: a batch left early (the consumer stopping) must not count its unhandled messages as done.
     await consumer.run({ ...this.options.run, eachBatchAutoResolve: false, eachBatch: this.batches.handler });
-  }
-}
-
-class RawKafkaParser extends KafkaParser {
-  override decode(value: Buffer): Buffer | null {
-    return value ?? null;
   }
 }
 
@@ -92,8 +67,8 @@ class RawKafkaParser extends KafkaParser {
  * its group is new (so an event published before the service ever ran is not skipped),
  * and produces idempotently (no duplicates on producer retry).
  */
-export function kafkaServer(settings: KafkaSettings): RawKafkaServer {
-  return new RawKafkaServer(kafkaServerOptions(settings));
+export function kafkaServer(settings: KafkaSettings, batches: BatchConsumption): RawKafkaServer {
+  return new RawKafkaServer(kafkaServerOptions(settings), batches);
 }
 
 export function kafkaServerOptions(settings: KafkaSettings): Required<KafkaOptions>['options'] {
