@@ -22,6 +22,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { writeMeasured } from './docs/measured.mjs';
 import { deletePrefixed, ensureBroker, stopBroker } from './kafka.mjs';
 import { createDatabase, dropDatabase, ensurePostgres, stopPostgres } from './postgres.mjs';
+import { stopProcess, untilHealthy, withLog } from './bench/systems.mjs';
 import { build, entryPoint, serviceDefinitions } from './services.mjs';
 
 const ORDERS = Number(process.env.ORDERS ?? 2000);
@@ -103,62 +104,42 @@ async function startTopology(instances) {
     await dropDatabase(postgres.url, databaseOf(name));
     databases.set(name, await createDatabase(postgres.url, databaseOf(name)));
   }
-  const children = [];
-  const healthUrls = [];
+  const processes = [];
   const orderUrls = [];
   for (const { name, port } of definitions) {
     for (let index = 0; index < instances; index++) {
       const instancePort = port + PORT_OFFSET + index * INSTANCE_PORT_STEP;
       const dataDir = path.join(tempRoot, `${prefix}${name}-${index + 1}`);
-      const output = fs.openSync(`${dataDir}.log`, 'a');
-      const child = spawn(process.execPath, [entryPoint(name)], {
-        env: {
-          ...process.env,
-          PORT: String(instancePort),
-          DATABASE_URL: databases.get(name),
-          KAFKA_BROKERS: kafka.brokers,
-          KAFKA_TOPIC_PREFIX: prefix,
-          DATA_DIR: dataDir,
-          INITIAL_STOCK: `prod-1:1000000,prod-2:1000000`,
-          REPORT_INTERVAL_MS: '3600000',
-        },
-        stdio: ['ignore', output, output],
-      });
-      fs.closeSync(output); // the child has its own copy
-      children.push(child);
-      healthUrls.push(`http://127.0.0.1:${instancePort}/health`);
+      const logFile = `${dataDir}.log`;
+      const env = {
+        ...process.env,
+        PORT: String(instancePort),
+        DATABASE_URL: databases.get(name),
+        KAFKA_BROKERS: kafka.brokers,
+        KAFKA_TOPIC_PREFIX: prefix,
+        DATA_DIR: dataDir,
+        INITIAL_STOCK: `prod-1:1000000,prod-2:1000000`,
+        REPORT_INTERVAL_MS: '3600000',
+      };
+      const child = withLog(logFile, (fd) => spawn(process.execPath, [entryPoint(name)], { env, stdio: ['ignore', fd, fd] }));
+      processes.push({ name: `${name}-${index + 1}`, child, logFile, port: instancePort });
       if (name === 'order-service') orderUrls.push(`http://127.0.0.1:${instancePort}`);
     }
   }
-  const running = (child) => child.exitCode === null && child.signalCode === null;
   const stop = async () => {
-    await Promise.all(children.filter(running).map((child) => exited(child)));
+    await Promise.all(processes.map((p) => stopProcess(p)));
     for (const name of databases.keys()) await dropDatabase(postgres.url, databaseOf(name));
     // The cluster keeps nothing of the run.
     await deletePrefixed(new Kafka({ clientId: 'bench-scale-out', brokers: kafka.brokers.split(','), logLevel: logLevel.NOTHING }), prefix);
   };
-  const deadline = Date.now() + 120_000;
-  while ((await answering(healthUrls, '')).length < healthUrls.length) {
-    if (Date.now() > deadline || !children.every(running)) {
-      await stop();
-      throw new Error(`the ${instances}-instance topology did not become healthy (logs in ${tempRoot})`);
-    }
-    await sleep(500);
+  try {
+    await Promise.all(processes.map((p) => untilHealthy(p, p.port)));
+  } catch (error) {
+    await stop();
+    throw error;
   }
-  log(`${children.length} service instances healthy (${instances} per service, prefix ${prefix})`);
+  log(`${processes.length} service instances healthy (${instances} per service, prefix ${prefix})`);
   return { orderUrls, stop };
-}
-
-/** SIGTERM, and SIGKILL if the service has not exited 30 s later; resolves once it has. */
-function exited(child) {
-  return new Promise((done) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** The bench's own database for a service, dropped before and after each topology. */
@@ -214,11 +195,11 @@ function formatRun(run) {
   );
 }
 
-/** The URLs whose `<url><suffix>` answers 2xx. */
-async function answering(urls, suffix = '/health') {
+/** The service URLs whose /health answers 2xx. */
+async function answering(urls) {
   const ok = await Promise.all(
     urls.map((url) =>
-      fetch(`${url}${suffix}`).then(
+      fetch(`${url}/health`).then(
         (response) => response.ok,
         () => false,
       ),

@@ -100,7 +100,7 @@ export async function ensureBroker({ log = console.log, count = 1 } = {}) {
 }
 
 /**
- * Deletes the topics and consumer groups whose names start with `prefix` (a bench run's own):
+ * Deletes the topics and consumer groups whose names start with `prefix` (a bench run's or a test system's own):
  * a shared broker keeps nothing of the run, and restarts no slower for it.
  */
 export async function deletePrefixed(kafka, prefix) {

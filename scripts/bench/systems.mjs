@@ -153,7 +153,8 @@ export function relayTopics(prefix) {
   return RELAY_HOPS.map((_, hop) => `${prefix}relay.${hop}`);
 }
 
-function withLog(logFile, start) {
+/** Starts a process with `start(fd)`, its output appended to `logFile`. */
+export function withLog(logFile, start) {
   const fd = openSync(logFile, 'a');
   try {
     return start(fd);
@@ -162,7 +163,8 @@ function withLog(logFile, start) {
   }
 }
 
-async function untilHealthy({ name, child, logFile }, port) {
+/** Resolves once the service answers /health on `port`; throws (with its log's end) if it exits or takes too long. */
+export async function untilHealthy({ name, child, logFile }, port) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} while starting.\n${tail(logFile)}`);

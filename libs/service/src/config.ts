@@ -113,13 +113,19 @@ function readPem(path: string): string | null {
   }
 }
 
-const connections = new WeakMap<ServiceConfig, KafkaConnection>();
+/** The settings a Kafka connection is made of: a service's configuration, or a test's own. */
+export type KafkaConnectionSettings = Pick<
+  ServiceConfig,
+  'KAFKA_BROKERS' | 'KAFKA_SSL_CA' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'
+>;
+
+const connections = new WeakMap<KafkaConnectionSettings, KafkaConnection>();
 
 /**
  * How the service's Kafka clients connect, for every one of them (server, topic
  * setup, group admin): built once per configuration, reading the CA file then.
  */
-export function kafkaConnection(config: ServiceConfig): KafkaConnection {
+export function kafkaConnection(config: KafkaConnectionSettings): KafkaConnection {
   let connection = connections.get(config);
   if (!connection) {
     const { KAFKA_SSL_CA: ca, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;

@@ -4,12 +4,14 @@ import { createWriteStream, mkdtempSync, readdirSync, readFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { SAGA_MODES, type SagaMode } from '#contracts';
 import { kafkaClientConfig } from '#messaging';
+import { kafkaConnection, type KafkaConnectionSettings } from '#service';
 
 export type ServiceName = 'order-service' | 'payment-service' | 'inventory-service' | 'analytics-service';
 
@@ -165,33 +167,27 @@ export class SagaSystem {
    */
   private async deleteTopics(): Promise<void> {
     if (process.env.KEEP_TEST_TOPICS === '1') return;
-    // Connected as the services are: a system on a TLS/SASL broker passes its KAFKA_SSL_*/KAFKA_SASL_* in `env`.
-    const env = { ...process.env, ...this.options.env };
-    const { KAFKA_SSL_CA: ca, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = env;
-    const connection = {
-      brokers: this.brokers,
-      ...(ca && { ssl: { ca: readFileSync(ca, 'utf8') } }),
-      ...(mechanism && username && password && { sasl: { mechanism: mechanism as 'plain', username, password } }),
+    const script = (await import(pathToFileURL(join(ROOT, 'scripts', 'kafka.mjs')).href)) as {
+      deletePrefixed: (kafka: Kafka, prefix: string) => Promise<void>;
     };
-    const admin = new Kafka({
+    // Connected as the services are (a system on a TLS/SASL broker passes its KAFKA_SSL_*/KAFKA_SASL_* in `env`).
+    const env = { ...process.env, ...this.options.env };
+    const connection = kafkaConnection({
+      KAFKA_BROKERS: this.brokers,
+      KAFKA_SSL_CA: env.KAFKA_SSL_CA,
+      KAFKA_SASL_MECHANISM: env.KAFKA_SASL_MECHANISM as KafkaConnectionSettings['KAFKA_SASL_MECHANISM'],
+      KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME,
+      KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD,
+    });
+    const kafka = new Kafka({
       clientId: 'e2e-cleanup',
       ...kafkaClientConfig(connection),
       logLevel: logLevel.NOTHING,
       retry: { retries: 3 },
-    }).admin();
-    const ours = (name: string) => name.startsWith(this.prefix);
-    try {
-      await admin.connect();
-      const topics = (await admin.listTopics()).filter(ours);
-      if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-      const groups = (await admin.listGroups()).groups.map(({ groupId }) => groupId).filter(ours);
-      if (groups.length > 0)
-        await admin.deleteGroups(groups).catch((error: Error) => console.warn(`kept the groups of ${this.prefix}: ${error.message}`));
-    } catch (error) {
-      console.warn(`kept the topics of ${this.prefix}: ${(error as Error).message}`);
-    } finally {
-      await admin.disconnect();
-    }
+    });
+    await script
+      .deletePrefixed(kafka, this.prefix)
+      .catch((error: Error) => console.warn(`kept the topics of ${this.prefix}: ${error.message}`));
   }
 
   /** One PostgreSQL database per service, named after this run's prefix; `stop` drops them. */
