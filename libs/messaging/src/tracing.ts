@@ -21,7 +21,7 @@ import type { IHeaders } from 'kafkajs';
 const tracer = trace.getTracer('kafka-order-saga');
 
 /** Whether an OpenTelemetry SDK was started: it registers the propagator; without one, there are no fields to carry. */
-function tracing(): boolean {
+export function tracing(): boolean {
   return propagation.fields().length > 0;
 }
 

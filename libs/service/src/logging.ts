@@ -78,7 +78,7 @@ export function setUpLogging(service: string, env: NodeJS.ProcessEnv = process.e
   return {
     module: LoggerModule.forRoot(params),
     logger,
-    context: { run: (bindings, work) => pinoLogger.runInContext(work, { bindings }) },
+    context: { run: (bindings, work) => pinoLogger.runInContext(work, { bindings }), debug: root.isLevelEnabled('debug') },
   };
 }
 

@@ -57,7 +57,7 @@ export class AnalyticsRepository {
           conflict.column('partition').doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), taken_at: eb.ref('excluded.taken_at') })),
         )
         .execute();
-      for (const rows of chunks(orders.changed.map(([order_id, track]) => ({ order_id, partition, track: JSON.stringify(track) })))) {
+      for (const rows of chunks(orders.changed.map(([order_id, track]) => ({ order_id, partition, track })))) {
         await this.db
           .insertInto('order_tracks')
           .values(rows)

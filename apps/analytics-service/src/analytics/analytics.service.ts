@@ -2,7 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { Topics, type SagaFact } from '#contracts';
-import { GroupAdmin, KafkaRuntime, partitionKey, partitionOf, TOPIC_PARTITIONS, type EventReactor, type MessagePosition } from '#messaging';
+import {
+  GroupAdmin,
+  KafkaRuntime,
+  partitionKey,
+  partitionOf,
+  TOPIC_PARTITIONS,
+  type EventReactor,
+  type FoldedMessage,
+  type MessagePosition,
+} from '#messaging';
 import { AnalyticsServiceConfig } from '../analytics-service.config.js';
 import { totalsReport, type TotalsReport } from './analytics.domain.js';
 import { AnalyticsRepository, type PartitionOffset, type PartitionSnapshot, type SavedPartition } from './analytics.repository.js';
@@ -46,7 +55,7 @@ interface OwnedPartition {
  * others from their owner's last snapshot.
  */
 @Injectable()
-export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDestroy {
+export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(AnalyticsService.name);
   private readonly settings: StreamSettings;
   private readonly owned = new Map<number, OwnedPartition>();
@@ -125,8 +134,42 @@ export class AnalyticsService implements EventReactor, OnModuleInit, OnModuleDes
   async settled(position: MessagePosition): Promise<void> {
     const partition = await this.partition(position.partition);
     if (!this.admit(partition, position)) return;
-    const { topic, partition: number, offset } = position;
-    partition.next.set(partitionKey(topic, number), { topic, partition: number, next: offset + 1 });
+    this.advance(partition, position.topic, position.offset + 1);
+  }
+
+  /**
+   * A fetched batch at once, as `react` then `settled` for each message: the events the state
+   * does not cover yet folded in, in order, and the position moved past the last (also past
+   * what was folded before a failure, so that the consumer's one-by-one retry skips it).
+   */
+  async fold(topic: string, number: number, messages: readonly FoldedMessage<SagaFact['type']>[]): Promise<boolean[]> {
+    const partition = await this.partition(number);
+    const wallClock = this.wallClock();
+    const readAt = Date.now();
+    const source = partitionKey(topic, number);
+    const from = partition.next.get(source)?.next ?? 0;
+    const applied: boolean[] = [];
+    let next = -1;
+    try {
+      for (const { event, offset } of messages) {
+        if (offset < from) {
+          applied.push(false);
+          continue;
+        }
+        applied.push(event !== null && partition.aggregator.apply(event, wallClock, source, readAt));
+        next = offset + 1;
+      }
+    } finally {
+      if (next >= 0) {
+        this.advance(partition, topic, next);
+        this.changes.next();
+      }
+    }
+    return applied;
+  }
+
+  private advance(partition: OwnedPartition, topic: string, next: number): void {
+    partition.next.set(partitionKey(topic, partition.number), { topic, partition: partition.number, next });
     partition.dirty = true;
   }
 

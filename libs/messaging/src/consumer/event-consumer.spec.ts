@@ -2,20 +2,20 @@ import type { Batch, EachBatchPayload, KafkaMessage, TopicMessages } from 'kafka
 import { DeadLetterHeaders, Topics, type SagaEvent } from '#contracts';
 import { orderCreated } from '#contracts/testing';
 import type { KafkaRuntime } from '../kafka/kafka-runtime.js';
-import { EventConsumer, RedeliverError } from './event-consumer.js';
-import type { EventReactor, MessagePosition } from './event-reactor.js';
+import { EventConsumer, RedeliverError, type LogContext } from './event-consumer.js';
+import type { EventReactor, FoldedMessage, MessagePosition } from './event-reactor.js';
 
 const topics = new Topics('t.');
 const TOPIC = topics.of('OrderCreated');
 
 /** The consumer path of one batch, without a broker: kafkajs's batch payload and the runtime stubbed, recording what happens. */
-function consumerWith(reactor: EventReactor) {
+function consumerWith(reactor: EventReactor, logContext?: LogContext) {
   const deadLetters: TopicMessages[] = [];
   const kafka = {
     send: (batch: TopicMessages[]) => Promise.resolve(void deadLetters.push(...batch)),
     reportRetrying: () => undefined,
   } as unknown as KafkaRuntime;
-  return { consumer: new EventConsumer('payment-service', topics, kafka, reactor), deadLetters };
+  return { consumer: new EventConsumer('payment-service', topics, kafka, reactor, logContext), deadLetters };
 }
 
 function batchOf(values: Array<string | null>, { staleAfter = Infinity } = {}) {
@@ -93,5 +93,72 @@ describe('EventConsumer.consumeBatch', () => {
     expect(thrown).toMatchObject({ message: expect.stringContaining(`${TOPIC}[2]@11`), cause: failure });
     expect((thrown as { retriable?: unknown }).retriable).toBeUndefined();
     expect(resolved).toEqual(['10']);
+  });
+
+  describe('with a reactor that folds batches', () => {
+    /** A folding reactor recording each call as `type@offset` entries; `react` records what is handled one by one. */
+    function folding(fold: (messages: readonly FoldedMessage[]) => boolean[] = (messages) => messages.map(({ event }) => event !== null)) {
+      const folds: string[][] = [];
+      const oneByOne: string[] = [];
+      const reactor: EventReactor = {
+        react: (e: SagaEvent, { offset }) => void oneByOne.push(`${e.type}@${offset}`),
+        settled: ({ offset }) => void oneByOne.push(`settled@${offset}`),
+        fold: (topic, partition, messages) => {
+          expect([topic, partition]).toEqual([TOPIC, 2]);
+          folds.push(messages.map(({ event, offset }) => `${event?.type ?? 'dead-lettered'}@${offset}`));
+          return Promise.resolve(fold(messages));
+        },
+      };
+      return { reactor, folds, oneByOne };
+    }
+
+    it('hands the whole batch over in one call and marks it done once', async () => {
+      const { reactor, folds, oneByOne } = folding();
+      const { consumer } = consumerWith(reactor);
+      const { payload, resolved } = batchOf([event(), event(), event()]);
+
+      await consumer.consumeBatch(payload);
+
+      expect(folds).toEqual([['OrderCreated@10', 'OrderCreated@11', 'OrderCreated@12']]);
+      expect(oneByOne).toEqual([]);
+      expect(resolved).toEqual(['12']);
+    });
+
+    it('folds what came before an invalid message, dead-letters it, folds it alone as settled, then goes on', async () => {
+      const { reactor, folds } = folding();
+      const { consumer, deadLetters } = consumerWith(reactor);
+      const { payload, resolved } = batchOf([event(), event(), 'not json', event()]);
+
+      await consumer.consumeBatch(payload);
+
+      expect(folds).toEqual([['OrderCreated@10', 'OrderCreated@11'], ['dead-lettered@12'], ['OrderCreated@13']]);
+      expect(deadLetters.flatMap(({ messages }) => messages.map(({ headers }) => headers?.[DeadLetterHeaders.offset]))).toEqual(['12']);
+      expect(resolved).toEqual(['11', '12', '13']);
+    });
+
+    it('handles the messages one by one when folding fails, with the usual retries and dead letters', async () => {
+      const { reactor, folds, oneByOne } = folding(() => {
+        throw new Error('no state for this partition');
+      });
+      const { consumer } = consumerWith(reactor);
+      const { payload, resolved } = batchOf([event(), event()]);
+
+      await consumer.consumeBatch(payload);
+
+      expect(folds).toHaveLength(1);
+      expect(oneByOne).toEqual(['OrderCreated@10', 'settled@10', 'OrderCreated@11', 'settled@11']);
+      expect(resolved).toEqual(['10', '11']);
+    });
+
+    it('handles events one by one while debug lines are on: each has its own', async () => {
+      const { reactor, folds, oneByOne } = folding();
+      const { consumer } = consumerWith(reactor, { run: (_bindings, work) => work(), debug: true });
+      const { payload } = batchOf([event(), event()]);
+
+      await consumer.consumeBatch(payload);
+
+      expect(folds).toEqual([]);
+      expect(oneByOne).toEqual(['OrderCreated@10', 'settled@10', 'OrderCreated@11', 'settled@11']);
+    });
   });
 });

@@ -5,8 +5,8 @@ import { DeadLetterHeaders, InvalidEventError, parseEvent, type SagaEvent, type 
 import { isTransientDatabaseError } from '#database';
 import type { KafkaRuntime } from '../kafka/kafka-runtime.js';
 import { deadLetters, eventHandling, eventsConsumed, type ConsumeOutcome } from '../metrics.js';
-import { inConsumerSpan } from '../tracing.js';
-import type { EventReactor, MessagePosition } from './event-reactor.js';
+import { inConsumerSpan, tracing } from '../tracing.js';
+import type { EventReactor, FoldedMessage, MessagePosition } from './event-reactor.js';
 
 /** Raised by a handler for an input it can never process: dead-lettered without retries. */
 export class PermanentEventError extends Error {
@@ -31,9 +31,11 @@ export class RedeliverError extends Error {
 /** Runs `work` with `bindings` on every log line made meanwhile (the service's logger provides it). */
 export interface LogContext {
   run<T>(bindings: Record<string, string | number>, work: () => T): T;
+  /** Lines at debug level are written: each consumed event then has its own ("OrderCreated applied"). */
+  readonly debug: boolean;
 }
 
-const NO_LOG_CONTEXT: LogContext = { run: (_bindings, work) => work() };
+const NO_LOG_CONTEXT: LogContext = { run: (_bindings, work) => work(), debug: false };
 
 /** A consumed message and where it was read: what the consumer path needs of kafkajs. */
 interface Delivery {
@@ -91,15 +93,23 @@ export class EventConsumer {
   }
 
   /**
-   * A fetched batch of one partition (kafkajs `eachBatch`, with `eachBatchAutoResolve` off),
-   * handled as kafkajs's own `eachMessage` loop would: message by message in order, each as
-   * `consume` handles it, then marked done and a heartbeat. Stops when the consumer stops or
-   * the partition was sought elsewhere; what is left unmarked is fetched again. Offsets are
-   * committed by kafkajs after the batch (autoCommit, no interval or threshold set), or by the
-   * reactor itself (analytics).
+   * A fetched batch of one partition (kafkajs `eachBatch`, with `eachBatchAutoResolve` off).
+   * Offsets are committed by kafkajs after the batch (autoCommit, no interval or threshold
+   * set), or by the reactor itself (analytics). A reactor that folds batches gets the whole
+   * batch at once (`foldBatch`) unless tracing or debug lines are on, which are per event.
    */
   async consumeBatch(payload: EachBatchPayload): Promise<void> {
-    const { topic, partition, messages } = payload.batch;
+    if (this.reactor.fold && !tracing() && !this.logContext.debug) return this.foldBatch(payload);
+    return this.oneByOne(payload, payload.batch.messages);
+  }
+
+  /**
+   * As kafkajs's own `eachMessage` loop would: message by message in order, each as
+   * `consume` handles it, then marked done and a heartbeat. Stops when the consumer stops
+   * or the partition was sought elsewhere; what is left unmarked is fetched again.
+   */
+  private async oneByOne(payload: EachBatchPayload, messages: readonly KafkaMessage[]): Promise<void> {
+    const { topic, partition } = payload.batch;
     const heartbeat = () => payload.heartbeat();
     for (const message of messages) {
       if (!payload.isRunning() || payload.isStale()) return;
@@ -111,6 +121,63 @@ export class EventConsumer {
       payload.resolveOffset(message.offset);
       await payload.heartbeat();
     }
+  }
+
+  /**
+   * The batch parsed and validated message by message, as `consume` does, then handed to the
+   * reactor's `fold` in one call and marked done once: no promise, log context or metric
+   * sample of its own per event. An invalid message is dead-lettered after what came before
+   * it was folded, then folded alone (as a settled position), so that a failed send leaves
+   * nothing counted twice. If `fold` fails, the same messages are handled one by one, with
+   * `consume`'s retries and dead-lettering.
+   */
+  private async foldBatch(payload: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = payload.batch;
+    const type = this.topics.typeOn(topic);
+    let run: Array<{ message: KafkaMessage; event: SagaEvent | null }> = [];
+    const fold = async () => {
+      const folded = run;
+      run = [];
+      if (folded.length === 0 || !payload.isRunning() || payload.isStale()) return;
+      const started = performance.now();
+      let applied: boolean[];
+      try {
+        applied = await this.reactor.fold!(
+          topic,
+          partition,
+          folded.map(({ message, event }): FoldedMessage => ({ event, offset: Number(message.offset) })),
+        );
+      } catch (error) {
+        this.logger.warn(
+          `folding ${folded.length} messages of ${topic}[${partition}] failed (${(error as Error).message}): handling them one by one`,
+        );
+        return this.oneByOne(
+          payload,
+          folded.map(({ message }) => message),
+        );
+      }
+      recordFolded(folded, applied, performance.now() - started);
+      payload.resolveOffset(folded[folded.length - 1].message.offset);
+      await payload.heartbeat();
+    };
+    for (const message of messages) {
+      if (!payload.isRunning() || payload.isStale()) break;
+      try {
+        if (!type) throw new InvalidEventError(`topic ${topic} carries no saga event`);
+        run.push({ message, event: parseEvent(message.value, [type]) });
+      } catch (error) {
+        await fold();
+        const delivery = { topic, partition, message, heartbeat: () => payload.heartbeat() };
+        try {
+          await this.logContext.run({ ...positionOf(delivery) }, () => this.deadLetter(delivery, type, error as Error));
+        } catch (failure) {
+          throw new RedeliverError(`${topic}[${partition}]@${message.offset}`, failure);
+        }
+        run.push({ message, event: null });
+        await fold();
+      }
+    }
+    await fold();
   }
 
   private async handle(event: SagaEvent, delivery: Delivery, position: MessagePosition, started: number): Promise<void> {
@@ -168,6 +235,25 @@ export class EventConsumer {
     ]);
     eventsConsumed.inc({ type: type ?? 'unknown', outcome: 'dead_lettered' });
     deadLetters.inc({ topic });
+  }
+}
+
+/** A folded batch's metrics: counted per type and outcome once, each event's handling time the batch's mean. */
+function recordFolded(folded: ReadonlyArray<{ event: SagaEvent | null }>, applied: readonly boolean[], elapsedMs: number): void {
+  const counts = new Map<string, { type: string; outcome: ConsumeOutcome; events: number }>();
+  folded.forEach(({ event }, index) => {
+    if (!event) return; // dead-lettered: counted when it was sent
+    const outcome: ConsumeOutcome = applied[index] ? 'applied' : 'duplicate';
+    const key = `${event.type} ${outcome}`;
+    const entry = counts.get(key) ?? { type: event.type, outcome, events: 0 };
+    entry.events++;
+    counts.set(key, entry);
+  });
+  const seconds = elapsedMs / 1_000 / Math.max(1, folded.length);
+  for (const { type, outcome, events } of counts.values()) {
+    eventsConsumed.inc({ type, outcome }, events);
+    const labels = { type, outcome };
+    for (let i = 0; i < events; i++) eventHandling.observe(labels, seconds);
   }
 }
 

@@ -7,6 +7,12 @@ export interface MessagePosition {
   readonly offset: number;
 }
 
+/** A message of a fetched batch as a folding reactor gets it: its event, or null for one that was dead-lettered. */
+export interface FoldedMessage<T extends EventType = EventType> {
+  readonly event: EventOf<T> | null;
+  readonly offset: number;
+}
+
 /**
  * What a service does with the events it consumes. Each event type travels on its
  * own topic, so the consumer knows the type from the topic and hands over an event
@@ -20,6 +26,16 @@ export interface EventReactor<T extends EventType = EventType> {
    * it failed for a reason of the service's own, since Kafka then delivers it again.
    */
   settled?(position: MessagePosition): void | Promise<void>;
+  /**
+   * Optional, for a reactor whose work on an event is in memory (analytics): handles the
+   * messages of one fetched batch of one topic-partition at once, in offset order, as
+   * `react` then `settled` would one by one. Resolves to whether each was applied (false
+   * for a duplicate or a dead-lettered message). The consumer uses it while nothing asks
+   * for each event's own trace span or debug line; when it fails, the consumer handles
+   * the same messages one by one, so an event folded before the failure must count as
+   * settled (`react` then finds it applied before).
+   */
+  fold?(topic: string, partition: number, messages: readonly FoldedMessage<T>[]): Promise<boolean[]>;
 }
 
 /** Injection token of the service's EventReactor. */

@@ -1,7 +1,7 @@
 import { createEvent, type EventType, type PayloadOf, type SagaFact } from '#contracts';
 import { ITEMS } from '#contracts/testing';
 import { totalsReport } from '../analytics.domain.js';
-import { mergeSnapshots, StreamAggregator, type StreamSettings } from './stream-aggregator.js';
+import { mergeSnapshots, StreamAggregator, type OrderTrack, type StreamSettings } from './stream-aggregator.js';
 
 const SETTINGS: StreamSettings = {
   graceMs: 5_000,
@@ -158,7 +158,10 @@ describe('StreamAggregator', () => {
       if (n % 3 === 0) original.apply(completed(n, n * 1_000 + 30), null);
     }
     const restored = new StreamAggregator(SETTINGS);
-    restored.restore(JSON.parse(JSON.stringify(original.snapshot())), original.takeOrderChanges().changed);
+    restored.restore(
+      JSON.parse(JSON.stringify(original.snapshot())),
+      original.takeOrderChanges().changed.map(([id, track]) => [id, JSON.parse(track) as OrderTrack]),
+    );
 
     expect(restored.report(T0 + 50_000, false)).toEqual(original.report(T0 + 50_000, false));
     original.apply(completed(1, 51_000), null);

@@ -91,9 +91,9 @@ export interface StreamFigures {
   readonly trackedOrders: number;
 }
 
-/** Order tracks to write (changed) and to delete (forgotten) in the next snapshot. */
+/** Order tracks to write (changed, each as its JSON text) and to delete (forgotten) in the next snapshot. */
 export interface OrderChanges {
-  readonly changed: Array<[string, OrderTrack]>;
+  readonly changed: Array<[string, string]>;
   readonly forgotten: string[];
 }
 
@@ -277,8 +277,8 @@ export class StreamAggregator {
   takeOrderChanges(): OrderChanges {
     const changed = [...this.changedOrders].flatMap((id) => {
       const track = this.orders.get(id);
-      // A copy (held events included): what is saved must not change with the events applied while it is being saved.
-      return track ? [[id, structuredClone(track)] as [string, OrderTrack]] : [];
+      // Its text now (held events included): what is saved must not change with the events applied while it is being saved.
+      return track ? [[id, JSON.stringify(track)] as [string, string]] : [];
     });
     const forgotten = [...this.forgottenOrders];
     this.changedOrders.clear();
