@@ -1,6 +1,6 @@
 import { FAILURE_CODES } from '#contracts';
 import { ITEMS, next, orderCreated } from '#contracts/testing';
-import { countersFor, formatReport, totalsReport, type CounterDelta } from './analytics.domain.js';
+import { countedPart, countersFor, formatReport, totalsReport, type CounterDelta } from './analytics.domain.js';
 
 function fold(deltas: CounterDelta[]): Record<string, number> {
   const counters: Record<string, number> = {};
@@ -35,6 +35,9 @@ describe('analytics aggregation', () => {
     ];
 
     const report = totalsReport(fold(events.flatMap(countersFor)));
+    // What a held event keeps of itself counts the same, and holds no ids, times or items.
+    expect(events.map((event) => countersFor(countedPart(event)))).toEqual(events.map(countersFor));
+    for (const event of events) expect(JSON.stringify(countedPart(event))).not.toMatch(/Id|At|items/);
 
     expect(report).toMatchObject({
       orderCount: 3,

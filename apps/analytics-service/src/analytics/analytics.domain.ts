@@ -23,7 +23,30 @@ export const COUNTERS = {
   INVENTORY_FAILED_PREFIX: 'inventory_failed:',
 } as const;
 
-export function countersFor(event: SagaFact): CounterDelta[] {
+/**
+ * What counting an event reads of it: the counters here, and the stream's windows and
+ * saga durations. Every event is one; an order's events held back until its OrderCreated
+ * are kept as only this (`countedPart`), since a replay may hold thousands of them at once.
+ */
+export type CountedFact =
+  | { readonly type: 'PaymentCompleted' | 'PaymentRefunded'; readonly payload: { readonly amountCents: number } }
+  | { readonly type: 'InventoryFailed'; readonly payload: { readonly code: string } }
+  | { readonly type: Exclude<SagaFact['type'], 'PaymentCompleted' | 'PaymentRefunded' | 'InventoryFailed'>; readonly payload?: unknown };
+
+/** The part of an event that counting reads, and nothing else (no ids, times or items). */
+export function countedPart(event: SagaFact): CountedFact {
+  switch (event.type) {
+    case 'PaymentCompleted':
+    case 'PaymentRefunded':
+      return { type: event.type, payload: { amountCents: event.payload.amountCents } };
+    case 'InventoryFailed':
+      return { type: event.type, payload: { code: event.payload.code } };
+    default:
+      return { type: event.type };
+  }
+}
+
+export function countersFor(event: CountedFact): CounterDelta[] {
   switch (event.type) {
     case 'OrderCreated':
       return [[COUNTERS.ORDERS_CREATED, 1]];

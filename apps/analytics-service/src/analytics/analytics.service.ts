@@ -31,6 +31,12 @@ export type AnalyticsReport = TotalsReport &
 const LAG_CHECK_MS = 1_000;
 /** A topic-partition with nothing unread for this long stops holding the watermark back (it is idle, not late). */
 const PARTITION_IDLE_MS = 10_000;
+/**
+ * While the backlog present at start-up is read, state is saved this many times less often.
+ * An order then passes through the tracked orders between two saves, and is neither written
+ * nor deleted; a crash meanwhile re-reads a few seconds more of the backlog.
+ */
+const CATCH_UP_SAVES_APART = 5;
 /** How long a partition taken over waits for its previous owner's last save to show. */
 const SNAPSHOT_CATCH_UP_MS = 5_000;
 
@@ -71,6 +77,7 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
   private committed = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private saving: Promise<void> | null = null;
+  private savedAt = 0;
   private catchingUp = true;
   /** Nothing was left to read at the last lag check: the wall clock may close windows. */
   private caughtUpNow = false;
@@ -104,7 +111,7 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
     await this.checkLag();
     // Figures at once after a start: every partition from its last snapshot until this instance reads it live.
     await this.refreshOthers();
-    this.every(this.config.SNAPSHOT_INTERVAL_MS, () => this.snapshot());
+    this.every(this.config.SNAPSHOT_INTERVAL_MS, () => this.periodicSnapshot());
     this.every(this.config.SNAPSHOT_INTERVAL_MS, () => this.refreshOthers());
     this.every(LAG_CHECK_MS, () => this.checkLag());
     this.every(1_000, () => {
@@ -216,7 +223,14 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
     }
   }
 
+  private periodicSnapshot(): Promise<void> | undefined {
+    const interval = this.config.SNAPSHOT_INTERVAL_MS * (this.catchingUp ? CATCH_UP_SAVES_APART : 1);
+    // A tick early by a few milliseconds still saves.
+    if (Date.now() - this.savedAt >= interval - this.config.SNAPSHOT_INTERVAL_MS / 2) return this.snapshot();
+  }
+
   private async saveDirtyPartitions(): Promise<void> {
+    this.savedAt = Date.now();
     for (const partition of [...this.owned.values()].filter(({ dirty }) => dirty)) {
       // Given to another instance meanwhile: its new owner saves it from now on, never this one.
       if (this.owned.get(partition.number) !== partition) continue;

@@ -12,11 +12,13 @@ const SETTINGS: StreamSettings = {
 };
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
+const orderId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
 /** An event of order `n` that happened `atMs` after T0. */
 function event<T extends EventType>(n: number, type: T, atMs: number, payload: Omit<PayloadOf<T>, 'orderId'>): SagaFact {
-  const orderId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-  return createEvent(type, { ...payload, orderId } as PayloadOf<T>, {
-    correlationId: orderId,
+  const id = orderId(n);
+  return createEvent(type, { ...payload, orderId: id } as PayloadOf<T>, {
+    correlationId: id,
     causationId: null,
     occurredAt: new Date(T0 + atMs),
   }) as SagaFact;
@@ -172,14 +174,31 @@ describe('StreamAggregator', () => {
 
   it('keeps its memory bounded: old windows and the oldest order tracks are dropped', () => {
     const stream = new StreamAggregator({ ...SETTINGS, maxTrackedOrders: 100 });
-    for (let n = 0; n < 5_000; n++) stream.apply(created(n, n * 10_000), null); // ~14 hours of orders
+    for (let n = 0; n < 100; n++) stream.apply(created(n, n * 10_000), null);
+    expect(stream.takeOrderChanges().changed).toHaveLength(100); // saved: each has a row from now on
+    for (let n = 100; n < 5_000; n++) stream.apply(created(n, n * 10_000), null); // ~14 hours of orders
     stream.expire(null);
 
     const report = stream.report(T0 + 5_000 * 10_000, false);
     expect(report.trackedOrders).toBe(100);
     expect(stream.snapshot().minutes.length).toBeLessThanOrEqual(62);
     expect(stream.snapshot().hours.length).toBeLessThanOrEqual(26);
-    expect(stream.takeOrderChanges().forgotten.length).toBe(4_900);
+    // The 100 saved tracks are deleted; the 4,800 forgotten before any snapshot took them have no row to delete.
+    const { changed, forgotten } = stream.takeOrderChanges();
+    expect(forgotten).toHaveLength(100);
+    expect(new Set(forgotten)).toEqual(new Set(Array.from({ length: 100 }, (_, n) => orderId(n))));
+    expect(changed).toHaveLength(100);
+  });
+
+  it('deletes the row of a saved track forgotten again after it came back', () => {
+    const stream = new StreamAggregator({ ...SETTINGS, maxTrackedOrders: 1 });
+    stream.apply(created(1, 0), null);
+    stream.takeOrderChanges(); // order 1 saved
+    stream.apply(created(2, 1_000), null); // order 1 forgotten: its row is to be deleted...
+    stream.apply(completed(1, 2_000), null); // ...but it is back (and order 2 forgotten, never saved)
+    stream.apply(created(3, 3_000), null); // order 1 forgotten again
+
+    expect(stream.takeOrderChanges()).toEqual({ changed: [[orderId(3), expect.any(String)]], forgotten: [orderId(1)] });
   });
 
   it('merges the partitions of the stream into the figures one aggregator of every event would give', () => {

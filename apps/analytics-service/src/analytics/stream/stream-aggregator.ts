@@ -31,7 +31,7 @@
  *   of an event an order already had, whatever its event id.
  */
 import type { SagaFact } from '#contracts';
-import { countersFor, type Counters } from '../analytics.domain.js';
+import { countedPart, countersFor, type CountedFact, type Counters } from '../analytics.domain.js';
 import { DurationHistogram, type DurationSummary } from './duration-histogram.js';
 import { TumblingWindows } from './tumbling-windows.js';
 
@@ -62,8 +62,8 @@ export interface OrderTrack {
   /** One bit per event type the order has had. */
   seen: number;
   lastEventAt: number;
-  /** Events that arrived before the order's OrderCreated, with their event time: counted when it arrives. */
-  held?: Array<[SagaFact, number]>;
+  /** Events that arrived before the order's OrderCreated (what counting reads of them), with their event time: counted when it arrives. */
+  held?: Array<[CountedFact, number]>;
 }
 
 export interface WindowReport {
@@ -141,6 +141,8 @@ export class StreamAggregator {
   private readonly orders = new Map<string, OrderTrack>();
   private readonly changedOrders = new Set<string>();
   private readonly forgottenOrders = new Set<string>();
+  /** Tracks a snapshot has taken (or that were restored): only these have a row to delete once forgotten. */
+  private readonly savedOrders = new Set<string>();
   /** The newest event time seen overall: ages the order tracks. */
   private streamTime = 0;
   /** The newest event time seen on each partition: the watermark is their minimum, idle partitions aside. */
@@ -187,7 +189,7 @@ export class StreamAggregator {
     this.streamTime = Math.max(this.streamTime, at);
     this.eventsProcessed++;
     if (event.type !== 'OrderCreated' && track.createdAt === null) {
-      (track.held ??= []).push([event, at]);
+      (track.held ??= []).push([countedPart(event), at]);
       return true;
     }
     this.count(track, event, at, this.clock(wallClock));
@@ -277,6 +279,7 @@ export class StreamAggregator {
   takeOrderChanges(): OrderChanges {
     const changed = [...this.changedOrders].flatMap((id) => {
       const track = this.orders.get(id);
+      if (track) this.savedOrders.add(id);
       // Its text now (held events included): what is saved must not change with the events applied while it is being saved.
       return track ? [[id, JSON.stringify(track)] as [string, string]] : [];
     });
@@ -306,7 +309,11 @@ export class StreamAggregator {
     this.futureEventsClamped = snapshot.futureEventsClamped ?? 0;
     this.eventsProcessed = snapshot.eventsProcessed;
     this.orders.clear();
-    for (const [id, track] of [...orders].sort((a, b) => a[1].lastEventAt - b[1].lastEventAt)) this.orders.set(id, track);
+    this.savedOrders.clear();
+    for (const [id, track] of [...orders].sort((a, b) => a[1].lastEventAt - b[1].lastEventAt)) {
+      this.orders.set(id, track);
+      this.savedOrders.add(id);
+    }
   }
 
   /**
@@ -322,7 +329,7 @@ export class StreamAggregator {
   }
 
   /** Counts an event: lifetime totals, windows, and the saga duration join. */
-  private count(track: OrderTrack, event: SagaFact, at: number, clock: number): void {
+  private count(track: OrderTrack, event: CountedFact, at: number, clock: number): void {
     for (const [name, delta] of countersFor(event)) this.counters[name] = (this.counters[name] ?? 0) + delta;
     this.addToWindows(event, at, clock);
     this.joinDuration(track, event, at);
@@ -335,7 +342,7 @@ export class StreamAggregator {
     for (const [event, at] of held) this.count(track, event, at, this.clock(wallClock));
   }
 
-  private addToWindows(event: SagaFact, at: number, clock: number): void {
+  private addToWindows(event: CountedFact, at: number, clock: number): void {
     const update = windowUpdate(event);
     if (!update) return;
     if (this.minutes.isClosed(at, clock)) {
@@ -347,7 +354,7 @@ export class StreamAggregator {
     if (event.type === 'OrderCreated') this.seconds.add(at, clock, (second) => second.orders++);
   }
 
-  private joinDuration(track: OrderTrack, event: SagaFact, at: number): void {
+  private joinDuration(track: OrderTrack, event: CountedFact, at: number): void {
     if (event.type === 'OrderCreated') track.createdAt = at;
     else if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled') track.finishedAt = at;
     else return;
@@ -360,7 +367,8 @@ export class StreamAggregator {
     track.lastEventAt = Math.max(track.lastEventAt, at);
     this.orders.delete(orderId);
     this.orders.set(orderId, track);
-    this.forgottenOrders.delete(orderId);
+    // Back before its row was deleted: the row stays, and is written over.
+    if (this.forgottenOrders.delete(orderId)) this.savedOrders.add(orderId);
     if (this.orders.size > this.settings.maxTrackedOrders) this.forget(this.orders.keys().next().value!);
     return track;
   }
@@ -371,12 +379,13 @@ export class StreamAggregator {
     if (track?.held) this.release(track, null);
     this.orders.delete(orderId);
     this.changedOrders.delete(orderId);
-    this.forgottenOrders.add(orderId);
+    // A track no snapshot took has no row: nothing to delete (a backlog passes most orders through between two snapshots).
+    if (this.savedOrders.delete(orderId)) this.forgottenOrders.add(orderId);
   }
 }
 
 /** How an event changes the windowed figures, if it does. */
-function windowUpdate(event: SagaFact): ((window: WindowFigures) => void) | null {
+function windowUpdate(event: CountedFact): ((window: WindowFigures) => void) | null {
   switch (event.type) {
     case 'OrderCreated':
       return (window) => window.orders++;
