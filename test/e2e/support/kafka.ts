@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { Topics } from '#contracts';
 import { orderCreated } from '#contracts/testing';
 import type { SagaSystem } from './saga-system.js';
 import { eventually } from './http.js';
@@ -61,6 +62,27 @@ export async function produce(
   const metadata = await producer.send({ topic, messages });
   await producer.disconnect();
   return metadata;
+}
+
+/** The partitions of the events topics where `service`'s group has not committed up to the end: `topic[partition]: committed/end`. */
+export async function unreadByGroup(system: SagaSystem, service: string): Promise<string[]> {
+  const admin = kafkaFor(system).admin();
+  await admin.connect();
+  try {
+    const names = new Topics(system.prefix);
+    const topics = names.events();
+    const committed = await admin.fetchOffsets({ groupId: names.consumerGroup(service), topics });
+    const behind: string[] = [];
+    for (const topic of topics) {
+      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+        const offset = committed.find((entry) => entry.topic === topic)?.partitions.find((entry) => entry.partition === partition)?.offset;
+        if (Number(offset ?? -1) < Number(high) && Number(high) > 0) behind.push(`${topic}[${partition}]: ${offset}/${high}`);
+      }
+    }
+    return behind;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Waits until a consumer group has committed past `offset` on a partition: the message was handled. */

@@ -101,6 +101,8 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
       idleTimeoutMs: PARTITION_IDLE_MS,
     };
     this.kafka.onAssignment((assignment) => this.assign(assignment));
+    // Saved and committed while still in the group; what is read after it is saved on destroy, and read again (and skipped) after a restart.
+    this.kafka.beforeStopping(() => this.snapshot());
   }
 
   async onModuleInit(): Promise<void> {
@@ -121,7 +123,6 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
 
   async onModuleDestroy(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await this.saving;
     await this.snapshot();
   }
 
@@ -212,9 +213,13 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
     };
   }
 
-  /** Saves each owned partition's state with the offsets it covers (one save at a time), then tells Kafka where to resume. */
+  /**
+   * Saves each owned partition's state with the offsets it covers, then tells Kafka where to
+   * resume. One save at a time: a call during a save waits for it, then saves what came after
+   * (on shutdown, the last save must be done before the consumer leaves its group).
+   */
   async snapshot(): Promise<void> {
-    if (this.saving) return;
+    while (this.saving) await this.saving.catch(() => undefined);
     this.saving = this.saveDirtyPartitions();
     try {
       await this.saving;
@@ -224,6 +229,7 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
   }
 
   private periodicSnapshot(): Promise<void> | undefined {
+    if (this.saving) return; // the tick after it saves what came meanwhile
     const interval = this.config.SNAPSHOT_INTERVAL_MS * (this.catchingUp ? CATCH_UP_SAVES_APART : 1);
     // A tick early by a few milliseconds still saves.
     if (Date.now() - this.savedAt >= interval - this.config.SNAPSHOT_INTERVAL_MS / 2) return this.snapshot();
@@ -385,6 +391,7 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
   }
 
   private async checkLag(): Promise<void> {
+    const wasCatchingUp = this.catchingUp;
     try {
       this.ends = await this.groupAdmin.endOffsets(this.topics.events());
       this.committed = await this.groupAdmin.committedOffsets(this.kafka.groupId, this.topics.events());
@@ -402,6 +409,8 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
       this.caughtUpNow = false;
       this.logger.warn(`measuring the consumer lag failed: ${(error as Error).message}`);
     }
+    // Saves were spaced while catching up: what was read is saved, and its offsets committed, now.
+    if (wasCatchingUp && !this.catchingUp) await this.snapshot();
   }
 
   /** Per partition number this instance reads (all of them until the group has assigned some): the topic-partitions with unread events, and how many. */

@@ -21,6 +21,7 @@ export class KafkaRuntime {
   private owned: Set<string> | null = null;
   private lastAssignment: Readonly<Record<string, number[]>> = {};
   private readonly assignmentListeners: Array<(assignment: Readonly<Record<string, number[]>>) => void> = [];
+  private readonly stoppingListeners: Array<() => Promise<void>> = [];
 
   /** `groupId`: the service's consumer group, as the broker knows it. */
   constructor(readonly groupId: string) {}
@@ -77,8 +78,20 @@ export class KafkaRuntime {
     this.assignmentListeners.push(listener);
   }
 
+  /**
+   * Calls `listener` when consumption is about to stop, while this instance is still a member
+   * of its group: a consumer that commits its offsets itself commits its last ones then, since
+   * kafkajs leaves the group when it stops and commits nothing after that.
+   */
+  beforeStopping(listener: () => Promise<void>): void {
+    this.stoppingListeners.push(listener);
+  }
+
   /** Stops fetching; resolves once the message being handled (if any) is done. */
   async stopConsuming(): Promise<void> {
+    for (const listener of this.stoppingListeners) {
+      await listener().catch((error: Error) => this.logger.warn(`before stopping the consumer: ${error.message}`));
+    }
     await this.consumer?.stop();
     this.state = 'stopped';
   }
