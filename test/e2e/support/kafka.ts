@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { Topics } from '#contracts';
+import { GroupAdmin, TOPIC_PARTITIONS, type PartitionLag } from '#messaging';
 import { orderCreated } from '#contracts/testing';
 import type { SagaSystem } from './saga-system.js';
 import { eventually } from './http.js';
@@ -64,24 +65,15 @@ export async function produce(
   return metadata;
 }
 
-/** The partitions of the events topics where `service`'s group has not committed up to the end: `topic[partition]: committed/end`. */
-export async function unreadByGroup(system: SagaSystem, service: string): Promise<string[]> {
-  const admin = kafkaFor(system).admin();
-  await admin.connect();
+/** The partitions of the events topics where `service`'s group has not committed up to the end, with how far behind it is. */
+export async function unreadByGroup(system: SagaSystem, service: string): Promise<PartitionLag[]> {
+  const admin = new GroupAdmin({ brokers: system.brokers });
   try {
-    const names = new Topics(system.prefix);
-    const topics = names.events();
-    const committed = await admin.fetchOffsets({ groupId: names.consumerGroup(service), topics });
-    const behind: string[] = [];
-    for (const topic of topics) {
-      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-        const offset = committed.find((entry) => entry.topic === topic)?.partitions.find((entry) => entry.partition === partition)?.offset;
-        if (Number(offset ?? -1) < Number(high) && Number(high) > 0) behind.push(`${topic}[${partition}]: ${offset}/${high}`);
-      }
-    }
-    return behind;
+    const topics = new Topics(system.prefix);
+    const partitions = Object.fromEntries(topics.events().map((topic) => [topic, [...Array(TOPIC_PARTITIONS).keys()]]));
+    return (await admin.lag(topics.consumerGroup(service), partitions)).filter(({ lag }) => lag > 0);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 

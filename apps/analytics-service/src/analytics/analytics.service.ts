@@ -155,7 +155,7 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
     const wallClock = this.wallClock();
     const readAt = Date.now();
     const source = partitionKey(topic, number);
-    const from = partition.next.get(source)?.next ?? 0;
+    const from = coveredUpTo(partition, source);
     const applied: boolean[] = [];
     let next = -1;
     try {
@@ -359,7 +359,7 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
    * always covered by a saved snapshot.
    */
   private admit(partition: OwnedPartition, { topic, partition: number, offset }: MessagePosition): boolean {
-    return offset >= (partition.next.get(partitionKey(topic, number))?.next ?? 0);
+    return offset >= coveredUpTo(partition, partitionKey(topic, number));
   }
 
   /** A rebalance: partitions given to another instance are dropped here (their owner continues from their snapshot). */
@@ -441,4 +441,9 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
     };
     this.timers.push(setInterval(() => void run(), ms));
   }
+}
+
+/** The first offset of topic-partition `key` that the partition's state does not cover. */
+function coveredUpTo(partition: OwnedPartition, key: string): number {
+  return partition.next.get(key)?.next ?? 0;
 }
