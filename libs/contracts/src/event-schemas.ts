@@ -6,33 +6,10 @@
  */
 import type { JSONSchemaType } from 'ajv';
 import { EVENT_VERSION, MESSAGE_TYPES, type EventType, type OrderItem, type PayloadOf } from './events.js';
+import { isDateTime, isUuid } from './formats.js';
 
-/** Formats the schemas use (registered by parse-event.ts): what each accepts is ours, not a library default. */
-export const FORMATS = {
-  /** A UUID as RFC 9562 writes it (version 1-8, variant 10xx), which randomUUID() makes; no "urn:uuid:" prefix. */
-  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i,
-  /** An RFC 3339 date-time with its offset, as toISOString() writes it, and a real one (no 31 February, no 24:00). */
-  'date-time': isDateTime,
-};
-
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
-
-function isDateTime(text: string): boolean {
-  const parts = DATE_TIME.exec(text);
-  if (!parts) return false;
-  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = parts.slice(1).map((part) => Number(part ?? 0));
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return (
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    hour < 24 &&
-    minute < 60 &&
-    second < 60 &&
-    offsetHours < 24 &&
-    offsetMinutes < 60
-  );
-}
+/** Formats the schemas use (registered by parse-event.ts). */
+export const FORMATS = { uuid: isUuid, 'date-time': isDateTime };
 
 /** The envelope as checked: its payload is checked separately, against its type's schema; causationId may be left out. */
 interface Envelope {
