@@ -190,6 +190,35 @@ describe('StreamAggregator', () => {
     expect(changed).toHaveLength(100);
   });
 
+  it('forgets the order heard of least recently, however orders come back, and goes on so after a restore', () => {
+    const settings = { ...SETTINGS, maxTrackedOrders: 50 };
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const heard: string[] = []; // the model: order ids, most recently heard of last
+    let time = 0;
+    const hear = (stream: StreamAggregator) => {
+      const n = Math.floor(random() * 200);
+      stream.apply(created(n, (time += 10)), null); // a second copy is skipped, but it is still news of the order
+      if (heard.includes(orderId(n))) heard.splice(heard.indexOf(orderId(n)), 1);
+      heard.push(orderId(n));
+    };
+    const lastHeard = () => new Set(heard.slice(-50));
+
+    const before = new StreamAggregator(settings);
+    for (let i = 0; i < 3_000; i++) hear(before);
+    const tracks = before.takeOrderChanges().changed.map(([id, text]): [string, OrderTrack] => [id, JSON.parse(text) as OrderTrack]);
+    expect(new Set(tracks.map(([id]) => id))).toEqual(lastHeard());
+
+    const after = new StreamAggregator(settings);
+    after.restore(before.snapshot(), tracks);
+    for (let i = 0; i < 3_000; i++) hear(after);
+    // Tracked now: the restored tracks not forgotten since, and those changed since the restore.
+    const { changed, forgotten } = after.takeOrderChanges();
+    const tracked = new Set([...tracks.map(([id]) => id).filter((id) => !forgotten.includes(id)), ...changed.map(([id]) => id)]);
+    expect(tracked).toEqual(lastHeard());
+    expect(after.trackedOrders).toBe(50);
+  });
+
   it('deletes the row of a saved track forgotten again after it came back', () => {
     const stream = new StreamAggregator({ ...SETTINGS, maxTrackedOrders: 1 });
     stream.apply(created(1, 0), null);

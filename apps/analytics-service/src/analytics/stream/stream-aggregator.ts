@@ -139,6 +139,7 @@ export class StreamAggregator {
   private readonly seconds = new TumblingWindows<{ orders: number }>(1000, MINUTE, MINUTE, () => ({ orders: 0 }));
   private readonly durations = new DurationHistogram();
   private readonly orders = new Map<string, OrderTrack>();
+  private oldest = this.orders.keys();
   private readonly changedOrders = new Set<string>();
   private readonly forgottenOrders = new Set<string>();
   /** Tracks a snapshot has taken (or that were restored): only these have a row to delete once forgotten. */
@@ -150,6 +151,9 @@ export class StreamAggregator {
   /** Since when (wall clock) each partition has had nothing unread, and those idle for idleTimeoutMs. */
   private readonly idleSince = new Map<string, number>();
   private readonly idle = new Set<string>();
+  /** The oldest of the partitions' times, idle ones aside (0 if none), as last computed; stale once a change may have moved it. */
+  private watermark = 0;
+  private watermarkStale = true;
   /** The latest time windows have been closed at: it only moves forward. */
   private closedUpTo = 0;
   private lateEventsDropped = 0;
@@ -183,8 +187,13 @@ export class StreamAggregator {
 
     if (clamped) this.futureEventsClamped++;
     // A partition's first event sets its time before the check: nothing is known to be later on it yet.
-    this.partitionTimes.set(source, Math.max(this.partitionTimes.get(source) ?? at, at));
-    this.idle.delete(source);
+    const previous = this.partitionTimes.get(source);
+    if (previous === undefined || at > previous) {
+      this.partitionTimes.set(source, at);
+      // Only the partition that held the watermark (or a new one) can move it.
+      if (previous === undefined || previous <= this.watermark) this.watermarkStale = true;
+    }
+    if (this.idle.delete(source)) this.watermarkStale = true;
     this.idleSince.delete(source);
     this.streamTime = Math.max(this.streamTime, at);
     this.eventsProcessed++;
@@ -220,6 +229,7 @@ export class StreamAggregator {
       else if (!this.idleSince.has(source)) this.idleSince.set(source, now);
       if (now - (this.idleSince.get(source) ?? now) >= this.settings.idleTimeoutMs) this.idle.add(source);
     }
+    this.watermarkStale = true;
   }
 
   /** Drops windows and order tracks that no report needs any more. */
@@ -304,6 +314,7 @@ export class StreamAggregator {
     this.streamTime = snapshot.streamTime;
     this.partitionTimes.clear();
     for (const [source, time] of snapshot.partitionTimes) this.partitionTimes.set(source, time);
+    this.watermarkStale = true;
     this.closedUpTo = snapshot.closedUpTo;
     this.lateEventsDropped = snapshot.lateEventsDropped;
     this.futureEventsClamped = snapshot.futureEventsClamped ?? 0;
@@ -321,10 +332,15 @@ export class StreamAggregator {
    * may be used, and never earlier than a time windows were already closed at.
    */
   private clock(wallClock: number | null): number {
-    let watermark = Infinity;
-    for (const [source, time] of this.partitionTimes) if (!this.idle.has(source)) watermark = Math.min(watermark, time);
-    if (!Number.isFinite(watermark)) watermark = 0;
-    this.closedUpTo = Math.max(this.closedUpTo, watermark, wallClock ?? 0);
+    if (this.watermarkStale) {
+      let oldest = Infinity;
+      this.partitionTimes.forEach((time, source) => {
+        if (time < oldest && !this.idle.has(source)) oldest = time;
+      });
+      this.watermark = Number.isFinite(oldest) ? oldest : 0;
+      this.watermarkStale = false;
+    }
+    this.closedUpTo = Math.max(this.closedUpTo, this.watermark, wallClock ?? 0);
     return this.closedUpTo;
   }
 
@@ -338,7 +354,7 @@ export class StreamAggregator {
   /** Counts what the order held back for its OrderCreated, in the order it arrived. */
   private release(track: OrderTrack, wallClock: number | null): void {
     const held = track.held ?? [];
-    delete track.held;
+    track.held = undefined; // not `delete`: that would turn the track into a slow dictionary object
     for (const [event, at] of held) this.count(track, event, at, this.clock(wallClock));
   }
 
@@ -369,8 +385,24 @@ export class StreamAggregator {
     this.orders.set(orderId, track);
     // Back before its row was deleted: the row stays, and is written over.
     if (this.forgottenOrders.delete(orderId)) this.savedOrders.add(orderId);
-    if (this.orders.size > this.settings.maxTrackedOrders) this.forget(this.orders.keys().next().value!);
+    if (this.orders.size > this.settings.maxTrackedOrders) this.forget(this.oldestOrder());
     return track;
+  }
+
+  /**
+   * The order heard of least recently: the first key of `orders`. Read with one iterator kept
+   * from call to call, since a new one would step over every entry deleted from the front
+   * since the map was last compacted (each order moved to the back leaves one): thousands
+   * per event, most of analytics' time during a replay. A map iterator stays valid while the
+   * map changes and sees what is added at the back; a fresh one is made if it ever runs out.
+   */
+  private oldestOrder(): string {
+    let next = this.oldest.next();
+    if (next.done) {
+      this.oldest = this.orders.keys();
+      next = this.oldest.next();
+    }
+    return next.value!;
   }
 
   private forget(orderId: string): void {
