@@ -160,12 +160,16 @@ export class EventConsumer {
       payload.resolveOffset(folded[folded.length - 1].message.offset);
       await payload.heartbeat();
     };
+    // Asked before the first message and after each await: nothing else runs between two messages parsed in a row.
+    let mayHaveStopped = true;
     for (const message of messages) {
-      if (!payload.isRunning() || payload.isStale()) break;
+      if (mayHaveStopped && (!payload.isRunning() || payload.isStale())) break;
+      mayHaveStopped = false;
       try {
         if (!type) throw new InvalidEventError(`topic ${topic} carries no saga event`);
         run.push({ message, event: parseEvent(message.value, [type]) });
       } catch (error) {
+        mayHaveStopped = true;
         await fold();
         const delivery = { topic, partition, message, heartbeat: () => payload.heartbeat() };
         try {
@@ -240,20 +244,22 @@ export class EventConsumer {
 
 /** A folded batch's metrics: counted per type and outcome once, each event's handling time the batch's mean. */
 function recordFolded(folded: ReadonlyArray<{ event: SagaEvent | null }>, applied: readonly boolean[], elapsedMs: number): void {
-  const counts = new Map<string, { type: string; outcome: ConsumeOutcome; events: number }>();
+  const counts = new Map<string, Record<'applied' | 'duplicate', number>>();
   folded.forEach(({ event }, index) => {
     if (!event) return; // dead-lettered: counted when it was sent
-    const outcome: ConsumeOutcome = applied[index] ? 'applied' : 'duplicate';
-    const key = `${event.type} ${outcome}`;
-    const entry = counts.get(key) ?? { type: event.type, outcome, events: 0 };
-    entry.events++;
-    counts.set(key, entry);
+    let byOutcome = counts.get(event.type);
+    if (!byOutcome) counts.set(event.type, (byOutcome = { applied: 0, duplicate: 0 }));
+    byOutcome[applied[index] ? 'applied' : 'duplicate']++;
   });
   const seconds = elapsedMs / 1_000 / Math.max(1, folded.length);
-  for (const { type, outcome, events } of counts.values()) {
-    eventsConsumed.inc({ type, outcome }, events);
-    const labels = { type, outcome };
-    for (let i = 0; i < events; i++) eventHandling.observe(labels, seconds);
+  for (const [type, byOutcome] of counts) {
+    for (const outcome of ['applied', 'duplicate'] as const) {
+      const events = byOutcome[outcome];
+      if (events === 0) continue;
+      eventsConsumed.inc({ type, outcome }, events);
+      const handling = eventHandling.labels(type, outcome);
+      for (let i = 0; i < events; i++) handling.observe(seconds);
+    }
   }
 }
 
