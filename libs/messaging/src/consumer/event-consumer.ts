@@ -162,12 +162,13 @@ export class EventConsumer {
     };
     // Asked before the first message and after each await: nothing else runs between two messages parsed in a row.
     let mayHaveStopped = true;
+    const expected = type ? [type] : [];
     for (const message of messages) {
       if (mayHaveStopped && (!payload.isRunning() || payload.isStale())) break;
       mayHaveStopped = false;
       try {
         if (!type) throw new InvalidEventError(`topic ${topic} carries no saga event`);
-        run.push({ message, event: parseEvent(message.value, [type]) });
+        run.push({ message, event: parseEvent(message.value, expected) });
       } catch (error) {
         mayHaveStopped = true;
         await fold();

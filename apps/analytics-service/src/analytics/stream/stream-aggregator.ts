@@ -359,15 +359,18 @@ export class StreamAggregator {
   }
 
   private addToWindows(event: CountedFact, at: number, clock: number): void {
-    const update = windowUpdate(event);
-    if (!update) return;
+    const figure = windowFigure(event);
+    if (!figure) return;
     if (this.minutes.isClosed(at, clock)) {
       this.lateEventsDropped++;
       return;
     }
-    this.minutes.add(at, clock, update);
-    this.hours.add(at, clock, update);
-    if (event.type === 'OrderCreated') this.seconds.add(at, clock, (second) => second.orders++);
+    const amount = event.type === 'PaymentCompleted' || event.type === 'PaymentRefunded' ? event.payload.amountCents : 1;
+    // An hour closes after its minutes: open while the minute is.
+    this.minutes.open(at, clock)![figure] += amount;
+    this.hours.open(at, clock)![figure] += amount;
+    const second = event.type === 'OrderCreated' ? this.seconds.open(at, clock) : undefined;
+    if (second) second.orders++;
   }
 
   private joinDuration(track: OrderTrack, event: CountedFact, at: number): void {
@@ -416,19 +419,19 @@ export class StreamAggregator {
   }
 }
 
-/** How an event changes the windowed figures, if it does. */
-function windowUpdate(event: CountedFact): ((window: WindowFigures) => void) | null {
+/** The windowed figure an event adds to (its amount, or 1), if it adds to one. */
+function windowFigure(event: CountedFact): keyof WindowFigures | null {
   switch (event.type) {
     case 'OrderCreated':
-      return (window) => window.orders++;
+      return 'orders';
     case 'OrderCompleted':
-      return (window) => window.completed++;
+      return 'completed';
     case 'OrderCancelled':
-      return (window) => window.cancelled++;
+      return 'cancelled';
     case 'PaymentCompleted':
-      return (window) => (window.revenueCents += event.payload.amountCents);
+      return 'revenueCents';
     case 'PaymentRefunded':
-      return (window) => (window.refundedCents += event.payload.amountCents);
+      return 'refundedCents';
     default:
       return null;
   }

@@ -24,17 +24,16 @@ export class TumblingWindows<V> {
     return this.startOf(eventTime) + this.sizeMs + this.graceMs <= clock;
   }
 
-  /** Adds to the window of `eventTime`; false (nothing changed) if that window already closed. */
-  add(eventTime: number, clock: number, update: (window: V) => void): boolean {
-    if (this.isClosed(eventTime, clock)) return false;
+  /** The window holding `eventTime`, made if it is not there yet; undefined if it already closed. */
+  open(eventTime: number, clock: number): V | undefined {
+    if (this.isClosed(eventTime, clock)) return undefined;
     const start = this.startOf(eventTime);
     let window = this.windows.get(start);
     if (!window) {
       window = this.empty();
       this.windows.set(start, window);
     }
-    update(window);
-    return true;
+    return window;
   }
 
   get(start: number): V | undefined {
