@@ -113,6 +113,8 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
     await this.checkLag();
     // Figures at once after a start: every partition from its last snapshot until this instance reads it live.
     await this.refreshOthers();
+    // What was restored is what is saved: the first save is an interval away (5 while catching up), not at the first tick.
+    this.savedAt = Date.now();
     this.every(this.config.SNAPSHOT_INTERVAL_MS, () => this.periodicSnapshot());
     this.every(this.config.SNAPSHOT_INTERVAL_MS, () => this.refreshOthers());
     this.every(LAG_CHECK_MS, () => this.checkLag());
