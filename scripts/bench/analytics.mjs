@@ -1,11 +1,14 @@
 // `npm run bench`'s analytics part, bench-analytics.mjs's approach against a baseline: a
 // backlog of `orders` finished sagas on fresh topics, read first by a raw kafkajs consumer
 // (eachBatch + JSON.parse, nothing else) and then by the analytics service from dist/ (its
-// own data folder and port, V8 heap capped so that unbounded state would crash it); then
-// 9x as many orders more (10x the events in all), read by both again from where they
-// stopped. Rates are events / time from joining the group to having read them all.
+// own data folder and port, V8 heap capped at `heapMb` so that unbounded state would crash
+// it); then 9x as many orders more (10x the events in all), read by both again from where
+// they stopped: the memory figures. Last, the catch-up figure: every topic read again from
+// the start, by the raw consumer in a new group and by the service from an empty data
+// folder, both as users run them (no heap cap: the raw consumer has none either).
+// Rates are events / time from joining the group to having read them all.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,16 +54,42 @@ export async function analyticsCatchUp({ kafka, brokers, contracts, messaging, p
         ratio: ratio(service.perSecond, raw.perSecond),
       });
     }
+    log(`analytics: replay of all ${total} events from an empty state, no heap cap on either side...`);
+    const raw = await rawConsume({ kafka, groupId: `${prefix}raw-replay`, topics: topics.events(), events: total });
+    const replayDir = join(dataDir, 'replay');
+    mkdirSync(replayDir);
+    const service = await digest({
+      brokers,
+      prefix,
+      port,
+      dataDir: replayDir,
+      logDir,
+      maxTracked,
+      heapMb: null,
+      events: total,
+      fresh: total,
+    });
+    log(`analytics: replay: ${total} events, raw consumer ${raw.perSecond}/s, analytics-service ${service.perSecond}/s`);
+    phases.push({
+      phase: 'replay',
+      orders: 0,
+      events: total,
+      eventsInAll: total,
+      raw,
+      service,
+      ratio: ratio(service.perSecond, raw.perSecond),
+    });
   } finally {
     await producer.disconnect();
   }
-  const [first, last] = phases;
+  const [first, last, replay] = phases;
   return {
     prefix,
     maxTrackedOrders: maxTracked,
     heapMb,
     phases,
-    catchUp: { events: last.events, servicePerSecond: last.service.perSecond, rawPerSecond: last.raw.perSecond, ratio: last.ratio },
+    catchUp: { events: replay.events, servicePerSecond: replay.service.perSecond, rawPerSecond: replay.raw.perSecond, ratio: replay.ratio },
+    capped: { heapMb, events: last.events, servicePerSecond: last.service.perSecond, rawPerSecond: last.raw.perSecond, ratio: last.ratio },
     memory: {
       rssMbAfterBacklog: first.service.rssMb,
       rssMbAfter10x: last.service.rssMb,
@@ -98,7 +127,7 @@ async function rawConsume({ kafka, groupId, topics, events }) {
   }
 }
 
-/** Starts analytics-service on the backlog, waits until it has read all `events` (`fresh` of them new to it), stops it. */
+/** Starts analytics-service on the backlog (V8 heap capped at `heapMb`, unless null), waits until it has read all `events` (`fresh` of them new to it), stops it. */
 async function digest({ brokers, prefix, port, dataDir, logDir, maxTracked, heapMb, events, fresh }) {
   const logFile = join(logDir, 'bench-analytics-service.log');
   const fd = openSync(logFile, 'a');
@@ -109,7 +138,7 @@ async function digest({ brokers, prefix, port, dataDir, logDir, maxTracked, heap
       cwd: ROOT,
       env: {
         ...process.env,
-        NODE_OPTIONS: `--max-old-space-size=${heapMb}`,
+        NODE_OPTIONS: heapMb ? `--max-old-space-size=${heapMb}` : '',
         PORT: String(port),
         DATA_DIR: dataDir,
         KAFKA_BROKERS: brokers,
