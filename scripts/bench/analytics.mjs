@@ -42,7 +42,8 @@ export async function analyticsCatchUp({ kafka, brokers, contracts, messaging, p
       const fresh = await produceOrders({ producer, topics, contracts }, count);
       total += fresh;
       const raw = await rawConsume({ kafka, groupId: rawGroup, topics: topics.events(), events: fresh });
-      const service = await digest({ brokers, prefix, port, dataDir, logDir, maxTracked, heapMb, events: total, fresh });
+      const profileName = phase.replaceAll(' ', '-');
+      const service = await digest({ brokers, prefix, port, dataDir, logDir, maxTracked, heapMb, events: total, fresh, profileName });
       log(`analytics: ${phase}: ${fresh} events, raw consumer ${raw.perSecond}/s, analytics-service ${service.perSecond}/s`);
       phases.push({
         phase,
@@ -68,6 +69,7 @@ export async function analyticsCatchUp({ kafka, brokers, contracts, messaging, p
       heapMb: null,
       events: total,
       fresh: total,
+      profileName: 'replay',
     });
     log(`analytics: replay: ${total} events, raw consumer ${raw.perSecond}/s, analytics-service ${service.perSecond}/s`);
     phases.push({
@@ -127,14 +129,17 @@ async function rawConsume({ kafka, groupId, topics, events }) {
   }
 }
 
-/** Starts analytics-service on the backlog (V8 heap capped at `heapMb`, unless null), waits until it has read all `events` (`fresh` of them new to it), stops it. */
-async function digest({ brokers, prefix, port, dataDir, logDir, maxTracked, heapMb, events, fresh }) {
+/**
+ * Starts analytics-service on the backlog (V8 heap capped at `heapMb`, unless null), waits until it has read all `events`
+ * (`fresh` of them new to it), stops it. With BENCH_CPU_PROF, its profile is `analytics-<profileName>.cpuprofile`.
+ */
+async function digest({ brokers, prefix, port, dataDir, logDir, maxTracked, heapMb, events, fresh, profileName }) {
   const logFile = join(logDir, 'bench-analytics-service.log');
   const fd = openSync(logFile, 'a');
   const startedAt = performance.now();
   let child;
   try {
-    child = spawn(process.execPath, [...cpuProfileArgs(`analytics-backlog-${events}`), entryPoint('analytics-service')], {
+    child = spawn(process.execPath, [...cpuProfileArgs(`analytics-${profileName}`), entryPoint('analytics-service')], {
       cwd: ROOT,
       env: {
         ...process.env,

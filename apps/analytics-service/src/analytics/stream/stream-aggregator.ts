@@ -396,7 +396,7 @@ export class StreamAggregator {
    * The order heard of least recently: the first key of `orders`. Read with one iterator kept
    * from call to call, since a new one would step over every entry deleted from the front
    * since the map was last compacted (each order moved to the back leaves one): thousands
-   * per event, most of analytics' time during a replay. A map iterator stays valid while the
+   * per event, the largest cost of an event during a replay. A map iterator stays valid while the
    * map changes and sees what is added at the back; a fresh one is made if it ever runs out.
    */
   private oldestOrder(): string {
