@@ -240,6 +240,13 @@ describe('dashboard', () => {
 
       const id = await placeOrder(system, ORDER);
       await waitForTerminal(system, id);
+      // Analytics reads order.created and order.completed as two topics: the order may be counted before its outcome.
+      await eventually(
+        () => getAnalytics(system),
+        (a) => a.orderCount === 5 && a.successfulOrders === 4,
+        20_000,
+        'analytics to count the fifth order and its completion',
+      );
       await page.waitForFunction(() => document.querySelector('[data-metric="orderCount"] dd').textContent === '5', undefined, {
         timeout: 20_000,
       });
