@@ -13,6 +13,7 @@
 //   BENCH_ROUNDS        folds of the whole backlog (default 5; the first also warms the JIT)
 //
 // Prints µs per event of each round (and of parsing alone), then the best and the median.
+import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,7 +33,8 @@ const load = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 const contracts = await load('libs/contracts/src/index.js');
 const messaging = await load('libs/messaging/src/index.js');
 const { StreamAggregator } = await load('apps/analytics-service/src/analytics/stream/stream-aggregator.js');
-const config = new (await load('apps/analytics-service/src/analytics-service.config.js')).AnalyticsServiceConfig();
+const { streamSettings } = await load('apps/analytics-service/src/analytics/analytics.service.js');
+const { AnalyticsServiceConfig } = await load('apps/analytics-service/src/analytics-service.config.js');
 
 const kafka = new Kafka({ clientId: 'bench-fold', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
 const topics = new contracts.Topics(PREFIX);
@@ -43,7 +45,7 @@ try {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   produced = await produceOrders({ producer, topics, contracts }, ORDERS).finally(() => producer.disconnect());
-  batches = await readAll(await messagesOnTopics());
+  batches = await readAll(await messagesOnTopics(brokers));
 } finally {
   await deletePrefixed(kafka, PREFIX).catch(() => undefined);
   if (startedHere) await stopBroker();
@@ -55,13 +57,8 @@ console.log(
   `${events} messages (${produced} events, ${events - produced} written twice by retried sends) in ${batches.length} fetched batches; ` +
     `MAX_TRACKED_ORDERS=${MAX_TRACKED}, Node.js ${process.version}`,
 );
-const settings = {
-  graceMs: config.GRACE_PERIOD_MS,
-  orderTtlMs: config.ORDER_TRACKING_TTL_MS,
-  maxTrackedOrders: Math.ceil(MAX_TRACKED / messaging.TOPIC_PARTITIONS),
-  maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
-  idleTimeoutMs: 10_000,
-};
+// The service's own settings, with MAX_TRACKED_ORDERS as given here.
+const settings = streamSettings(Object.assign(new AnalyticsServiceConfig(), { MAX_TRACKED_ORDERS: MAX_TRACKED }));
 const rounds = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const aggregators = new Map();
@@ -88,14 +85,12 @@ const sorted = [...rounds].sort((a, b) => a - b);
 console.log(`best ${sorted[0].toFixed(2)} µs per event, median ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}`);
 
 /** How many messages the backlog's topics hold (each topic is new: its first offset is 0). */
-async function messagesOnTopics() {
-  const admin = kafka.admin();
-  await admin.connect();
+async function messagesOnTopics(brokers) {
+  const admin = new messaging.GroupAdmin({ brokers });
   try {
-    const offsets = await Promise.all(topics.events().map((topic) => admin.fetchTopicOffsets(topic)));
-    return offsets.flat().reduce((sum, { high }) => sum + Number(high), 0);
+    return [...(await admin.endOffsets(topics.events())).values()].reduce((sum, { high }) => sum + high, 0);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 

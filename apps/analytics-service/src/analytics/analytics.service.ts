@@ -92,14 +92,7 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
     private readonly config: AnalyticsServiceConfig,
     private readonly groupAdmin: GroupAdmin,
   ) {
-    this.settings = {
-      graceMs: config.GRACE_PERIOD_MS,
-      orderTtlMs: config.ORDER_TRACKING_TTL_MS,
-      // MAX_TRACKED_ORDERS bounds the whole stream: each partition gets its share.
-      maxTrackedOrders: Math.ceil(config.MAX_TRACKED_ORDERS / TOPIC_PARTITIONS),
-      maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
-      idleTimeoutMs: PARTITION_IDLE_MS,
-    };
+    this.settings = streamSettings(config);
     this.kafka.onAssignment((assignment) => this.assign(assignment));
     // Saved and committed while still in the group; what is read after it is saved on destroy, and read again (and skipped) after a restart.
     this.kafka.beforeStopping(() => this.snapshot());
@@ -448,4 +441,15 @@ export class AnalyticsService implements EventReactor<SagaFact['type']>, OnModul
 /** The first offset of topic-partition `key` that the partition's state does not cover. */
 function coveredUpTo(partition: OwnedPartition, key: string): number {
   return partition.next.get(key)?.next ?? 0;
+}
+
+/** The stream processor's settings from the service's configuration: MAX_TRACKED_ORDERS bounds the whole stream, each partition gets its share. */
+export function streamSettings(config: AnalyticsServiceConfig): StreamSettings {
+  return {
+    graceMs: config.GRACE_PERIOD_MS,
+    orderTtlMs: config.ORDER_TRACKING_TTL_MS,
+    maxTrackedOrders: Math.ceil(config.MAX_TRACKED_ORDERS / TOPIC_PARTITIONS),
+    maxClockSkewMs: config.MAX_CLOCK_SKEW_MS,
+    idleTimeoutMs: PARTITION_IDLE_MS,
+  };
 }
