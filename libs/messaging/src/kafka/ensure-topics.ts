@@ -43,16 +43,25 @@ export function durability(brokers: number): { replicationFactor: number; minInS
 }
 
 /**
- * Waits until every partition of the new topics has a leader. (kafkajs's own
- * `waitForLeaders` retries only LEADER_NOT_AVAILABLE; a broker that has just started
- * answers UNKNOWN_TOPIC_OR_PARTITION for a moment, and that would fail the start.)
+ * Waits until every partition of the new topics has a leader that serves it. Two
+ * moments come first, and both are retried here:
+ * - a broker that has just started answers UNKNOWN_TOPIC_OR_PARTITION for a while
+ *   (kafkajs's own `waitForLeaders` retries only LEADER_NOT_AVAILABLE, so it would
+ *   fail the start);
+ * - KRaft names a partition's leader in the metadata a moment before that leader
+ *   serves it, and a request in that moment gets NOT_LEADER_FOR_PARTITION, which
+ *   kafkajs's admin does not retry (`fetchTopicOffsets` fails at once). So the leaders
+ *   are asked for the partitions' offsets too, and ready means they answered.
  */
 async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     try {
       const metadata = await admin.fetchTopicMetadata({ topics });
-      if (metadata.topics.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0))) return;
+      if (metadata.topics.every(({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0))) {
+        await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
+        return;
+      }
     } catch (error) {
       if (Date.now() > deadline) throw error;
     }
