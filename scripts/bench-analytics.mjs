@@ -104,11 +104,16 @@ function startService() {
 
 /**
  * Waits for the service to join its group, then until it has read all `events`;
- * `fresh` of them were new to it. Reports the time to catch up after joining.
+ * `fresh` of them were new to it. Reports the time to catch up from its joining.
  */
 async function digest(phase, events, fresh = events) {
-  await until(async () => (await fetch(`http://127.0.0.1:${PORT}/health`).catch(() => null))?.ok);
-  const joinedAt = Date.now();
+  let health;
+  await until(async () => {
+    const response = await fetch(`http://127.0.0.1:${PORT}/health`).catch(() => null);
+    return response?.ok && (health = await response.json());
+  });
+  // When its consumer joined, as it says: busy reading the backlog, it may answer the probe much later.
+  const joinedAt = Date.parse(health.info.kafka.joinedAt);
   let report;
   await until(async () => {
     report = await fetch(`http://127.0.0.1:${PORT}/analytics`).then(

@@ -141,7 +141,7 @@ describe('order API', () => {
         status: 'ok',
         info: {
           shutdown: { status: 'up' },
-          kafka: { status: 'up', service: 'order-service', consumer: 'running' },
+          kafka: { status: 'up', service: 'order-service', consumer: 'running', joinedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
           database: { status: 'up', dialect: 'sqlite' },
         },
         error: {},

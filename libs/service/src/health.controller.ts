@@ -50,11 +50,19 @@ export class HealthController {
     return this.drain.started ? indicator.down('the service is shutting down') : indicator.up();
   }
 
-  /** `group` names the consumer group (with its topic prefix): which service, of which system, answered. */
+  /**
+   * `group` names the consumer group (with its topic prefix): which service, of which system,
+   * answered; `joinedAt`, when the consumer last joined it (its start, or the last rebalance).
+   */
   private consumer() {
     const indicator = this.indicators.check('kafka');
     const state = this.kafka.consumerState;
-    const details = { service: this.service, group: this.kafka.groupId, consumer: state };
+    const details = {
+      service: this.service,
+      group: this.kafka.groupId,
+      consumer: state,
+      joinedAt: this.kafka.joinedAt?.toISOString() ?? null,
+    };
     if (state !== 'running') return indicator.down({ ...details, message: `Kafka consumer is ${state}` });
     const retrying = this.kafka.retrying;
     return retrying ? indicator.down({ ...details, message: `retrying a message: ${retrying}` }) : indicator.up(details);

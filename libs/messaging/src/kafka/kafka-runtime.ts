@@ -20,6 +20,7 @@ export class KafkaRuntime {
   /** The partitions ("topic[n]") of the last assignment; null until the first. */
   private owned: Set<string> | null = null;
   private lastAssignment: Readonly<Record<string, number[]>> = {};
+  private lastJoin: Date | null = null;
   private readonly assignmentListeners: Array<(assignment: Readonly<Record<string, number[]>>) => void> = [];
   private readonly stoppingListeners: Array<() => Promise<void>> = [];
 
@@ -44,6 +45,11 @@ export class KafkaRuntime {
 
   get consumerState(): ConsumerState {
     return this.state;
+  }
+
+  /** When the consumer last joined its group (its start, or the end of a rebalance); null before the first time. */
+  get joinedAt(): Date | null {
+    return this.lastJoin;
   }
 
   /** Why a message in hand cannot be handled (it is being retried or left to kafkajs to redeliver), or null. */
@@ -104,6 +110,7 @@ export class KafkaRuntime {
     });
     consumer.on(GROUP_JOIN, ({ payload }) => {
       this.state = 'running';
+      this.lastJoin = new Date();
       // A message being retried starts afresh after a (re)join: redelivered here, or now another member's.
       this.failing.clear();
       this.owned = new Set(
