@@ -7,13 +7,16 @@ import { OutboxRelay } from './outbox/outbox-relay.js';
 import { OUTBOX_TABLE, OutboxStore } from './outbox/outbox-store.js';
 import { UnitOfWork, type Participant } from './unit-of-work.js';
 
-/** A participant that counts the orders it saw created and answers each with PaymentCompleted. */
+/** A participant that counts the orders it saw created and answers each with PaymentCompleted (but those it `refuses`: it throws). */
 class CountingParticipant implements Participant<number, EventOf<'OrderCreated'>, EventOf<'PaymentCompleted'>, { amountCents: number }> {
+  committed?: (state: number) => void;
+  constructor(private readonly refuses: (event: SagaEvent) => boolean = () => false) {}
   readonly saved: Array<{ state: number; events: readonly SagaEvent[] }> = [];
   readonly decider: Decider<number, EventOf<'OrderCreated'>, EventOf<'PaymentCompleted'>, { amountCents: number }> = {
-    decide: (_count, event, { amountCents }) => [
-      next(event, 'PaymentCompleted', { paymentId: event.eventId, amountCents, items: event.payload.items }),
-    ],
+    decide: (_count, event, { amountCents }) => {
+      if (this.refuses(event)) throw new Error(`cannot decide on ${event.eventId}`);
+      return [next(event, 'PaymentCompleted', { paymentId: event.eventId, amountCents, items: event.payload.items })];
+    },
     evolve: (count, event) => (event.type === 'OrderCreated' ? count + 1 : count),
   };
   context() {
@@ -103,6 +106,30 @@ describe.each(testBackends())('UnitOfWork on $dialect', (backend) => {
       { state: 1, events: [created, expect.objectContaining({ type: 'PaymentCompleted', causationId: created.eventId })] },
     ]);
     expect((await outbox.pending(10)).map((row) => row.topic)).toEqual(['test.payment.completed']);
+  });
+
+  it('drives a participant through a batch in one transaction: each event once, in order, seeing what the ones before saved', async () => {
+    const participant = new CountingParticipant();
+    const committed: number[] = [];
+    participant.committed = (state: number) => committed.push(state);
+    const [first, second] = [orderCreated(), orderCreated()];
+
+    expect(await unitOfWork.reactAll(participant, [first, first, null, second])).toEqual([true, false, false, true]);
+    expect(await unitOfWork.reactAll(participant, [second])).toEqual([false]);
+
+    expect(participant.saved.map(({ state }) => state)).toEqual([1, 2]);
+    expect(committed).toEqual([1, 2]);
+    expect((await outbox.pending(10)).map((row) => JSON.parse(row.value).causationId)).toEqual([first.eventId, second.eventId]);
+  });
+
+  it('applies none of a batch when one of its events fails, so that each can be applied again', async () => {
+    const [first, poisoned] = [orderCreated(), orderCreated()];
+    const participant = new CountingParticipant((event) => event.eventId === poisoned.eventId);
+
+    await expect(unitOfWork.reactAll(participant, [first, poisoned])).rejects.toThrow(`cannot decide on ${poisoned.eventId}`);
+
+    expect(await outbox.pending(10)).toEqual([]);
+    expect(await unitOfWork.reactAll(participant, [first])).toEqual([true]);
   });
 
   it('drives a decision that no event caused, saving only when it emits', async () => {

@@ -78,6 +78,36 @@ export class UnitOfWork {
   }
 
   /**
+   * A participant's reactions to consecutive events of one partition, in one transaction: each
+   * as `react` would (once, in order, an event seeing the state its predecessors saved), with
+   * one commit and one outbox write for all. Resolves to whether each was applied (null, a
+   * message already dead-lettered: false). If any fails, none is: the transaction rolls back.
+   */
+  async reactAll<S, I extends SagaEvent, O extends SagaEvent, C>(
+    participant: Participant<S, I, O, C>,
+    events: ReadonlyArray<I | null>,
+  ): Promise<boolean[]> {
+    if (events.every((event) => event === null)) return events.map(() => false);
+    let reactions: Array<Reaction<S, O> | null> = []; // the last run's: the one that committed
+    await this.commit(async (emit) => {
+      reactions = [];
+      for (const event of events) {
+        if (event === null || !(await this.inbox.firstDelivery(event))) {
+          reactions.push(null);
+          continue;
+        }
+        const before = await participant.load(event.correlationId);
+        const reaction = react(participant.decider, before, event, participant.context());
+        await participant.save(reaction.state, before, [event, ...reaction.events]);
+        reaction.events.forEach(emit);
+        reactions.push(reaction);
+      }
+    });
+    for (const reaction of reactions) if (reaction) participant.committed?.(reaction.state, reaction.events);
+    return reactions.map((reaction) => reaction !== null);
+  }
+
+  /**
    * A decision that no consumed event caused (the saga timeout): load → decide →
    * evolve → save → emit for one order, in one transaction. Resolves to the emitted events.
    */

@@ -11,11 +11,13 @@ const TOPIC = topics.of('OrderCreated');
 /** The consumer path of one batch, without a broker: kafkajs's batch payload and the runtime stubbed, recording what happens. */
 function consumerWith(reactor: EventReactor, logContext?: LogContext) {
   const deadLetters: TopicMessages[] = [];
+  /** What the runtime was last told of each partition: the message being retried, or null once one was handled. */
+  const retrying = new Map<string, string | null>();
   const kafka = {
     send: (batch: TopicMessages[]) => Promise.resolve(void deadLetters.push(...batch)),
-    reportRetrying: () => undefined,
+    reportRetrying: (partition: string, reason: string | null) => void retrying.set(partition, reason),
   } as unknown as KafkaRuntime;
-  return { consumer: new EventConsumer('payment-service', topics, kafka, reactor, logContext), deadLetters };
+  return { consumer: new EventConsumer('payment-service', topics, kafka, reactor, logContext), deadLetters, retrying };
 }
 
 function batchOf(values: Array<string | null>, { staleAfter = Infinity } = {}) {
@@ -148,6 +150,15 @@ describe('EventConsumer.consumeBatch', () => {
       expect(folds).toHaveLength(1);
       expect(oneByOne).toEqual(['OrderCreated@10', 'settled@10', 'OrderCreated@11', 'settled@11']);
       expect(resolved).toEqual(['10', '11']);
+    });
+
+    it("clears the partition's retrying message once a batch folds: the redelivered message was handled", async () => {
+      const { consumer, retrying } = consumerWith(folding().reactor);
+      retrying.set(`${TOPIC}[2]`, 'database is locked');
+
+      await consumer.consumeBatch(batchOf([event()]).payload);
+
+      expect(retrying.get(`${TOPIC}[2]`)).toBeNull();
     });
 
     it('handles events one by one while debug lines are on: each has its own', async () => {

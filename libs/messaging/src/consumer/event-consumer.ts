@@ -134,6 +134,7 @@ export class EventConsumer {
   private async foldBatch(payload: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = payload.batch;
     const type = this.topics.typeOn(topic);
+    const partitionKey = `${topic}[${partition}]`;
     let run: Array<{ message: KafkaMessage; event: SagaEvent | null }> = [];
     const fold = async () => {
       const folded = run;
@@ -157,6 +158,8 @@ export class EventConsumer {
         );
       }
       recordFolded(folded, applied, performance.now() - started);
+      // Handled: a message of this partition retried before (and redelivered) no longer holds readiness at 503.
+      this.kafka.reportRetrying(partitionKey, null);
       payload.resolveOffset(folded[folded.length - 1].message.offset);
       await payload.heartbeat();
     };

@@ -27,9 +27,9 @@ export interface EventReactor<T extends EventType = EventType> {
    */
   settled?(position: MessagePosition): void | Promise<void>;
   /**
-   * Optional, for a reactor whose work on an event is in memory (analytics): handles the
-   * messages of one fetched batch of one topic-partition at once, in offset order, as
-   * `react` then `settled` would one by one. Resolves to whether each was applied (false
+   * Optional: handles the messages of one fetched batch of one topic-partition at once, in
+   * offset order, as `react` then `settled` would one by one. Analytics folds them into its
+   * state in memory; a saga participant applies them in one transaction. Resolves to whether each was applied (false
    * for a duplicate or a dead-lettered message). The consumer uses it while nothing asks
    * for each event's own trace span or debug line; when it fails, the consumer handles
    * the same messages one by one, so an event folded before the failure must count as
