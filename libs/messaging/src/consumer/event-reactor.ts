@@ -29,11 +29,11 @@ export interface EventReactor<T extends EventType = EventType> {
   /**
    * Optional: handles the messages of one fetched batch of one topic-partition at once, in
    * offset order, as `react` then `settled` would one by one. Analytics folds them into its
-   * state in memory; a saga participant applies them in one transaction. Resolves to whether each was applied (false
-   * for a duplicate or a dead-lettered message). The consumer uses it while nothing asks
-   * for each event's own trace span or debug line; when it fails, the consumer handles
-   * the same messages one by one, so an event folded before the failure must count as
-   * settled (`react` then finds it applied before).
+   * state in memory; a saga participant applies them in one transaction. Resolves to whether
+   * each was applied (false for a duplicate or a dead-lettered message). The consumer uses
+   * it while nothing asks for each event's own trace span or debug line; when it fails, the
+   * consumer handles the same messages one by one, so an event folded before the failure
+   * must count as settled (`react` then finds it applied before).
    */
   fold?(topic: string, partition: number, messages: readonly FoldedMessage<T>[]): Promise<boolean[]>;
 }
