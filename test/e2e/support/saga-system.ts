@@ -150,13 +150,12 @@ export class SagaSystem {
     await this.deleteTopics();
     // KEEP_TEST_DATABASES=1 keeps them, to look into a failure.
     if (this.databaseUrls.size > 0 && process.env.KEEP_TEST_DATABASES !== '1')
-      await this.admin((client) =>
-        Promise.all(
-          [...this.databaseUrls.values()].map((url) =>
-            client.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`),
-          ),
-        ),
-      );
+      // One after another: a pg client runs one query at a time (queued calls are deprecated in pg 8, gone in 9).
+      await this.admin(async (client) => {
+        for (const url of this.databaseUrls.values()) {
+          await client.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+        }
+      });
   }
 
   /**
