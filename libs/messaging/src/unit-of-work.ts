@@ -52,28 +52,12 @@ export class UnitOfWork {
   }
 
   /**
-   * Applies a consumed event exactly once: resolves to false (and changes nothing)
-   * if this event id was applied before, whether Kafka redelivered it or a producer
-   * published it twice.
+   * A participant's reaction to a consumed event, exactly once: load → decide → evolve → save →
+   * emit, in one transaction. Resolves to false (and changes nothing) if this event id was
+   * applied before, whether Kafka redelivered it or a producer published it twice.
    */
-  applyOnce(event: SagaEvent, work: (emit: Emit) => Promise<void>): Promise<boolean> {
-    return this.commit(async (emit) => {
-      if (!(await this.inbox.firstDelivery(event))) return false;
-      await work(emit);
-      return true;
-    });
-  }
-
-  /** A participant's reaction to a consumed event, once: load → decide → evolve → save → emit, in one transaction. */
   async react<S, I extends SagaEvent, O extends SagaEvent, C>(participant: Participant<S, I, O, C>, event: I): Promise<boolean> {
-    let reaction: Reaction<S, O> | undefined; // the last run's: the one that committed
-    const applied = await this.applyOnce(event, async (emit) => {
-      const before = await participant.load(event.correlationId);
-      reaction = react(participant.decider, before, event, participant.context());
-      await participant.save(reaction.state, before, [event, ...reaction.events]);
-      reaction.events.forEach(emit);
-    });
-    if (applied && reaction) participant.committed?.(reaction.state, reaction.events);
+    const [applied] = await this.reactAll(participant, [event]);
     return applied;
   }
 
