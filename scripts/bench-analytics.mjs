@@ -23,7 +23,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { produceOrders as produceSagaOrders } from './bench/saga-backlog.mjs';
 import { writeMeasured } from './docs/measured.mjs';
 import { ensureBroker, stopBroker } from './kafka.mjs';
-import { build, entryPoint, ROOT } from './services.mjs';
+import { build, consumerJoinedAt, entryPoint, ROOT } from './services.mjs';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 5000);
 const MAX_TRACKED = process.env.MAX_TRACKED_ORDERS ?? '20000';
@@ -107,13 +107,7 @@ function startService() {
  * `fresh` of them were new to it. Reports the time to catch up from its joining.
  */
 async function digest(phase, events, fresh = events) {
-  let health;
-  await until(async () => {
-    const response = await fetch(`http://127.0.0.1:${PORT}/health`).catch(() => null);
-    return response?.ok && (health = await response.json());
-  });
-  // When its consumer joined, as it says: busy reading the backlog, it may answer the probe much later.
-  const joinedAt = Date.parse(health.info.kafka.joinedAt);
+  const joinedAt = await consumerJoinedAt(PORT, until);
   let report;
   await until(async () => {
     report = await fetch(`http://127.0.0.1:${PORT}/analytics`).then(

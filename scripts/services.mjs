@@ -51,6 +51,20 @@ export function build(log = console.log) {
   }
 }
 
+/**
+ * When the Kafka consumer of the service on `port` last joined its group (epoch ms), as its GET /health says once it
+ * answers ready. Time a backlog from it: a service busy reading one may answer the probe much later than it joined.
+ * `until(condition)` is the caller's poll loop (its deadline, its check that the process still runs).
+ */
+export async function consumerJoinedAt(port, until) {
+  let health;
+  await until(async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => null);
+    return response?.ok && (health = await response.json());
+  });
+  return Date.parse(health.info.kafka.joinedAt);
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'ports') {
   for (const { port } of await serviceDefinitions()) console.log(port);
 }

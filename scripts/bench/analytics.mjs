@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { entryPoint, ROOT } from '../services.mjs';
+import { consumerJoinedAt, entryPoint, ROOT } from '../services.mjs';
 import { cpuProfileArgs, freePort, peakRssKb, rssKb } from './proc.mjs';
 import { produceOrders } from './saga-backlog.mjs';
 import { stopProcess, tail } from './systems.mjs';
@@ -167,14 +167,9 @@ async function digest({ brokers, prefix, port, dataDir, logDir, maxTracked, heap
         await sleep(20);
       }
     };
-    let health;
-    await until(async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => null);
-      return response?.ok && (health = await response.json());
-    });
-    // From the moment its consumer joined the group, as the service's /health says, as the raw consumer is timed from
-    // its GROUP_JOIN: busy reading the backlog, the service may answer the probe only once it has read much of it.
-    const joinedAt = performance.now() - (Date.now() - Date.parse(health.info.kafka.joinedAt));
+    // From the moment its consumer joined the group, as the raw consumer is timed from its GROUP_JOIN.
+    const joinedEpochMs = await consumerJoinedAt(port, until);
+    const joinedAt = performance.now() - (Date.now() - joinedEpochMs);
     let report;
     const analytics = () =>
       fetch(`http://127.0.0.1:${port}/analytics`).then(
