@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { Database, type Dialect } from './database.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 
 /** A schema in both dialects: entry i of each list is schema version i + 1; versions only move forward. */
 export interface Migrations {
@@ -28,6 +29,11 @@ export interface DatabaseOptions {
   readonly plumbing?: readonly PlumbingTable[];
   /** Most connections a PostgreSQL pool opens. */
   readonly poolSize?: number;
+  /**
+   * Where a SQLite file's WAL checkpoints run: on a worker thread (the default, sqlite-checkpointer.ts)
+   * or, as SQLite does by itself, at the end of the commit that filled the WAL (`npm run bench:sqlite` compares them).
+   */
+  readonly checkpoints?: 'worker' | 'in-commit';
 }
 
 /** The database cannot be used at all (unreachable, missing, refused): a message for a person, not a stack trace. */
@@ -41,7 +47,9 @@ export class DatabaseUnavailableError extends Error {
  */
 export async function openDatabase<DB>(options: DatabaseOptions): Promise<Database<DB>> {
   const dialect: Dialect = options.url ? 'postgres' : 'sqlite';
-  const kysely = options.url ? await connectPostgres<DB>(options.url, options.poolSize ?? 10) : openSqlite<DB>(options.sqliteFile);
+  const kysely = options.url
+    ? await connectPostgres<DB>(options.url, options.poolSize ?? 10)
+    : openSqlite<DB>(options.sqliteFile, options.checkpoints ?? 'worker');
   const database = new Database<DB>(dialect, kysely);
   try {
     await migrate(database, kysely, options);
@@ -54,18 +62,26 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
 
 /**
  * WAL + synchronous=NORMAL: a committed transaction survives a process crash (the
- * failure this project tests); only an OS crash could lose the last commits.
+ * failure this project tests); only an OS crash could lose the last commits. The WAL's
+ * checkpoints run on a worker thread (sqlite-checkpointer.ts), not in a commit.
  */
-function openSqlite<DB>(file: string): Kysely<DB> {
+function openSqlite<DB>(file: string, checkpoints: 'worker' | 'in-commit'): Kysely<DB> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new SQLite(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   // Short: the wait blocks the event loop, and only this service writes here. Longer locks are retried by the consumer.
-  db.pragma('busy_timeout = 1000');
+  db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: keepingStatements(db) }) });
+  const checkpointer = file !== ':memory:' && checkpoints === 'worker' ? startCheckpointer(db, file, SQLITE_BUSY_TIMEOUT_MS) : null;
+  const close = () => {
+    checkpointer?.stop();
+    db.close();
+  };
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: keepingStatements(db, close) }) });
 }
+
+const SQLITE_BUSY_TIMEOUT_MS = 1_000;
 
 /** Distinct SQL texts kept prepared: the queries are a fixed set, but `IN (?, ?, …)` lists vary in length. */
 const STATEMENT_CACHE_SIZE = 256;
@@ -76,10 +92,10 @@ const STATEMENT_CACHE_SIZE = 256;
  * statement is reusable once a call on it returned; Kysely's SQLite connection runs one
  * query at a time, and nothing here streams (a statement being iterated could not be reused).
  */
-function keepingStatements(db: SQLite.Database): SqliteDatabase {
+function keepingStatements(db: SQLite.Database, close: () => void): SqliteDatabase {
   const statements = new Map<string, SQLite.Statement>();
   return {
-    close: () => db.close(),
+    close,
     prepare(sql) {
       let statement = statements.get(sql);
       if (statement) {
