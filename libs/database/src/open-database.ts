@@ -1,7 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql, SqliteDialect, type SqliteDatabase } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  sql,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+  type SqliteDialectConfig,
+} from 'kysely';
 import pg from 'pg';
 import { Database, type Dialect } from './database.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
@@ -78,7 +89,30 @@ function openSqlite<DB>(file: string, checkpoints: 'worker' | 'in-commit'): Kyse
     checkpointer?.stop();
     db.close();
   };
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: keepingStatements(db, close) }) });
+  return new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: keepingStatements(db, close) }) });
+}
+
+/**
+ * SQLite with transactions that take the write lock when they begin (BEGIN IMMEDIATE, waiting
+ * for it up to the busy timeout), not at their first write. A transaction that read first would
+ * otherwise ask for the lock mid-way, and SQLite answers that with SQLITE_BUSY at once, without
+ * waiting: the checkpointer's connection holds the lock for a moment when it restarts the WAL.
+ * This process is the database's only writer, so taking the lock early costs nothing.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 const SQLITE_BUSY_TIMEOUT_MS = 1_000;

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openDatabase } from './open-database.js';
 
@@ -40,6 +41,25 @@ describe('SQLite checkpoints off the event loop', () => {
       const { rows: count } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM blobs`.execute(database.query);
       expect(count[0].n).toBe(backstop);
     } finally {
+      await database.close();
+    }
+  });
+
+  it('takes the write lock when a transaction begins, so that it never has to ask for it mid-way', async () => {
+    const file = join(dir, 'service.db');
+    const database = await openDatabase<Tables>({ sqliteFile: file, migrations: MIGRATIONS });
+    const other = new SQLite(file, { timeout: 0 }); // as the checkpointer's connection, without its wait
+    try {
+      await database.transaction(async () => {
+        await database.query.selectFrom('blobs').selectAll().execute(); // it reads first
+        // Had it begun deferred, it would hold only a read lock here, the other connection would get the
+        // write lock, and the insert below would fail with SQLITE_BUSY at once, without waiting.
+        expect(() => other.exec('BEGIN IMMEDIATE')).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+        await database.query.insertInto('blobs').values({ id: 1, body: 'a' }).execute();
+      });
+      expect(await database.query.selectFrom('blobs').select('id').execute()).toEqual([{ id: 1 }]);
+    } finally {
+      other.close();
       await database.close();
     }
   });
