@@ -12,6 +12,7 @@
 // Prints, per mode: commit wall time p50 / p99 / p99.9 / max, the event loop's delay (p99, max:
 // what a request or consumed event waiting behind a commit waits), commits over 2 ms, the largest
 // the WAL grew, and the process's CPU per commit (its threads together).
+import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,11 @@ build();
 const load = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 const { openDatabase } = await load('libs/database/src/index.js');
 const { ORDER_MIGRATIONS } = await load('apps/order-service/src/orders/orders.migrations.js');
-const { OUTBOX_TABLE, INBOX_TABLE } = await load('libs/messaging/src/index.js');
+const { OUTBOX_TABLE, INBOX_TABLE, OutboxStore } = await load('libs/messaging/src/index.js');
+const { Topics } = await load('libs/contracts/src/index.js');
+const { OrdersRepository } = await load('apps/order-service/src/orders/orders.repository.js');
+const { placeOrder } = await load('apps/order-service/src/orders/order.domain.js');
+const ITEMS = [{ productId: 'prod-1', quantity: 1, unitPriceCents: 6000 }];
 
 const results = Object.fromEntries(MODES.map((mode) => [mode, []]));
 for (let turn = 0; turn < 2; turn++) for (const mode of MODES) results[mode].push(await commitAtRate(mode));
@@ -69,35 +74,15 @@ async function commitAtRate(checkpoints) {
   const times = [];
   let walBytes = 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
+  const orders = new OrdersRepository(database);
+  const outbox = new OutboxStore(database, new Topics(''));
+  // What OrdersService.place writes for an order without an Idempotency-Key, through the same repository and outbox.
   const place = () =>
     database.transaction(async () => {
-      const db = database.query; // inside the transaction: its connection
-      const id = randomUUID();
-      const now = new Date().toISOString();
-      const items = JSON.stringify([{ productId: 'prod-1', quantity: 1, unitPriceCents: 6000 }]);
-      await db
-        .insertInto('orders')
-        .values({
-          id,
-          user_id: 'user-1',
-          items,
-          total_cents: 6000,
-          status: 'pending',
-          created_at: now,
-          updated_at: now,
-          saga_step: 'charging',
-        })
-        .execute();
-      await db.insertInto('order_history').values({ order_id: id, step: 'OrderCreated', detail: null, at: now }).execute();
-      await db
-        .insertInto('outbox')
-        .values({
-          topic: 'order.created',
-          key: id,
-          value: JSON.stringify({ eventId: randomUUID(), correlationId: id, items }),
-          created_at: now,
-        })
-        .execute();
+      const { order, created } = placeOrder(randomUUID(), 'user-1', ITEMS, new Date());
+      await orders.insert(order, null, null);
+      await orders.recordSteps([{ event: created, detail: null }]);
+      await outbox.add([created]);
     });
   try {
     await sleep(200); // the worker thread starts
