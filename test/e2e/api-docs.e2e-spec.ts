@@ -74,7 +74,7 @@ describe('the OpenAPI description of every service', () => {
       expect(references.length).toBeGreaterThan(0);
       for (const reference of references) {
         expect(reference).not.toMatch(/^(https?:)?\/\//);
-        const asset = await fetch(new URL(reference, system.url(service, '/docs')));
+        const asset = await request(new URL(reference, system.url(service, '/docs')).href);
         expect({ reference, status: asset.status }).toEqual({ reference, status: 200 });
       }
     }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { eventually, getOrder, ORDER, placeOrder, waitForTerminal } from './support/http.js';
+import { eventually, getOrder, ORDER, placeOrder, request, waitForTerminal } from './support/http.js';
 import { kafkaFor, produce, readTopic, schemaBreakingOrder } from './support/kafka.js';
 import { promtool, PrometheusServer, sample } from './support/prometheus.js';
 import { SagaSystem, SERVICE_NAMES, type ServiceName } from './support/saga-system.js';
@@ -13,9 +13,9 @@ const DASHBOARD = join(ROOT, 'docs', 'observability', 'saga-dashboard.json');
 const MORE_THAN_THE_STOCK = { userId: 'user-123', items: [{ productId: 'prod-1', quantity: 500, price: 1 }], total: 500 };
 
 const metricsOf = async (system: SagaSystem, service: ServiceName): Promise<string> => {
-  const response = await fetch(system.url(service, '/metrics'));
+  const response = await request<string>(system.url(service, '/metrics'));
   expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-  return response.text();
+  return response.body;
 };
 
 // npm test installs Debian's prometheus package where it can (root, apt-get); elsewhere this file is

@@ -8,7 +8,13 @@ export interface HttpResult<T = any> {
 }
 
 export async function request<T = any>(url: string, init: RequestInit = {}): Promise<HttpResult<T>> {
-  const response = await fetch(url, init);
+  const response = await fetch(url, init).catch((error: Error) => {
+    // A kept-alive socket the service closed (its keep-alive timeout, 5 s) while this process was too busy to
+    // notice: the request went out on it and met the close. Only a GET is sent again: it changes nothing.
+    const method = (init.method ?? 'GET').toUpperCase();
+    if (method === 'GET' && (error.cause as { code?: string } | undefined)?.code === 'UND_ERR_SOCKET') return fetch(url, init);
+    throw error;
+  });
   const text = await response.text();
   let body: any = text;
   try {
