@@ -45,12 +45,21 @@ fs.rmSync(resultsFile, { force: true });
 const faultsFile = path.join(ROOT, '.data', 'faults-results.json');
 if (faults) fs.rmSync(faultsFile, { force: true });
 const startedAt = new Date();
+// Unit and e2e: two test files at a time (each e2e file runs its own copy of the system, under its own topic
+// prefix, ports and databases, so they do not meet; on two cores, more would only wait for the CPU). The
+// scale-out and fault suites run one file at a time: they stop brokers that every other file would share.
+// `npm test -- --runInBand` (or `-w N`) overrides it.
+const ownWorkers = jestArgs.some((arg) => /^(-i|--runInBand|-w|--maxWorkers)(=|$)/.test(arg));
+const workers = ownWorkers ? [] : scaleOut || faults ? ['--runInBand'] : ['--maxWorkers=2'];
+// The quick fault run starts its scenarios four at a time (test/faults/support/scenario.ts).
+const concurrency = faults && quick ? ['--maxConcurrency=4'] : [];
 
 const jest = spawnSync(
   process.execPath,
   [
     path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
-    '--runInBand',
+    ...workers,
+    ...concurrency,
     '--json',
     `--outputFile=${resultsFile}`,
     ...projects,

@@ -261,7 +261,7 @@ describe('fault suite', () => {
   });
 
   // Last: the broker is shared with whatever else runs on this machine, and every later scenario would start on a broker just back.
-  scenario('2 SIGKILL the broker mid-load, restart it', { quick: true }, async (name, mode) => {
+  scenario('2 SIGKILL the broker mid-load, restart it', { quick: true, alone: true }, async (name, mode) => {
     const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
     try {
       const brokers = await brokerCount(system.brokers);

@@ -19,6 +19,13 @@ const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 /** Every service: each folder of apps/ is one (test/unit/service-definitions.spec.ts checks that its definition agrees). */
 export const SERVICE_NAMES = readdirSync(join(ROOT, 'apps')) as ServiceName[];
 const START_TIMEOUT_MS = 60_000;
+/**
+ * scripts/kafka.mjs (JavaScript), imported once when this file loads: Jest refuses an `import()` between two
+ * tests, and where tests run concurrently (the quick fault run) one's end is "between tests" for the others.
+ */
+const kafkaScript = (await import(pathToFileURL(join(ROOT, 'scripts', 'kafka.mjs')).href)) as {
+  deletePrefixed: (kafka: Kafka, prefix: string) => Promise<void>;
+};
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -166,9 +173,6 @@ export class SagaSystem {
    */
   private async deleteTopics(): Promise<void> {
     if (process.env.KEEP_TEST_TOPICS === '1') return;
-    const script = (await import(pathToFileURL(join(ROOT, 'scripts', 'kafka.mjs')).href)) as {
-      deletePrefixed: (kafka: Kafka, prefix: string) => Promise<void>;
-    };
     // Connected as the services are (a system on a TLS/SASL broker passes its KAFKA_SSL_*/KAFKA_SASL_* in `env`).
     const env = { ...process.env, ...this.options.env };
     const connection = kafkaConnection({
@@ -184,7 +188,7 @@ export class SagaSystem {
       logLevel: logLevel.NOTHING,
       retry: { retries: 3 },
     });
-    await script
+    await kafkaScript
       .deletePrefixed(kafka, this.prefix)
       .catch((error: Error) => console.warn(`kept the topics of ${this.prefix}: ${error.message}`));
   }
@@ -279,9 +283,12 @@ function key(service: ServiceName, instance: number): string {
 /**
  * Ports for the services, below the kernel's ephemeral range (32768 and up), so that no
  * outgoing connection (a Kafka or PostgreSQL client) can take one between its choice and
- * the service's listen; never the same one twice in a test file, and checked free.
+ * the service's listen; never the same one twice in a test file, and checked free. Each
+ * Jest worker takes its own quarter of 20000-29999, so that two test files running at
+ * once cannot both find one port free before either listens on it.
  */
-const PORT_RANGE = { from: 20_000, size: 10_000 };
+const WORKER_SLICE = (Number(process.env.JEST_WORKER_ID ?? 1) - 1) % 4;
+const PORT_RANGE = { from: 20_000 + WORKER_SLICE * 2_500, size: 2_500 };
 let nextPort = PORT_RANGE.from + Math.floor(Math.random() * PORT_RANGE.size);
 
 export async function freePort(): Promise<number> {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
+import { runCommand } from '../../e2e/support/run-command.js';
 import { type SagaSystem, type ServiceName } from '../../e2e/support/saga-system.js';
 
 /** One endpoint of the services' HTTP APIs, as its route is written. */
@@ -352,23 +354,19 @@ export async function runSchemathesis(system: SagaSystem, root: string): Promise
     }
   }
   if (documents.length === 0) return { skipped: `no OpenAPI document at ${OPENAPI_PATHS.join(', ')} of any service`, failures: [] };
-  const { spawnSync } = await import('node:child_process');
+  // Not spawnSync: the quick run's other scenarios share this process, and their loads would stop while it ran.
   const venv = `${root}/.data/schemathesis-venv`;
   const st = `${venv}/bin/schemathesis`;
-  const { existsSync } = await import('node:fs');
   if (!existsSync(st)) {
-    const made = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
-    const installed = made.status === 0 && spawnSync(`${venv}/bin/pip`, ['install', '-q', 'schemathesis==4.32.5'], { encoding: 'utf8' });
-    if (!installed || installed.status !== 0)
-      return { skipped: `could not install schemathesis: ${made.stderr}${installed ? installed.stderr : ''}`, failures: [] };
+    const made = await runCommand('python3', ['-m', 'venv', venv]);
+    const installed = made.code === 0 && (await runCommand(`${venv}/bin/pip`, ['install', '-q', 'schemathesis==4.32.5']));
+    if (!installed || installed.code !== 0)
+      return { skipped: `could not install schemathesis: ${installed ? installed.output : made.output}`, failures: [] };
   }
   const failures: string[] = [];
   for (const document of documents) {
-    const run = spawnSync(st, ['run', document, '--checks', 'not_a_server_error', '--max-examples', '50'], {
-      encoding: 'utf8',
-      timeout: 600_000,
-    });
-    if (run.status !== 0) failures.push(`${document}: schemathesis exit ${run.status}\n${(run.stdout + run.stderr).slice(-2000)}`);
+    const run = await runCommand(st, ['run', document, '--checks', 'not_a_server_error', '--max-examples', '50']);
+    if (run.code !== 0) failures.push(`${document}: schemathesis exit ${run.code}\n${run.output.slice(-2000)}`);
   }
   return { failures };
 }

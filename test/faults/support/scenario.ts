@@ -23,10 +23,17 @@ export function faultEnv(mode: SagaMode, extra: Record<string, string> = {}): Re
  * scenario that breaks before it measures is recorded as failed. `quick: false` leaves it
  * out of the quick run; `quickOrchestrated: true` keeps its orchestrated run in the quick one
  * (which otherwise runs the choreographed saga only, to keep CI's time).
+ *
+ * The full run (the one docs/reliability.md quotes) runs one scenario at a time. The quick run
+ * starts its scenarios together, as many at once as Jest's `--maxConcurrency` (4, set by
+ * `npm run test:faults -- --quick`): each runs its own copy of the system under its own topic
+ * prefix, so only their times to recover feel each other. A scenario with `alone: true` (the
+ * broker kill, which every other one would feel) is a plain test: Jest runs it after the
+ * concurrent ones of its describe block have all ended, so it must be declared after them.
  */
 export function scenario(
   name: string,
-  { quick, quickOrchestrated = false }: { quick: boolean; quickOrchestrated?: boolean },
+  { quick, quickOrchestrated = false, alone = false }: { quick: boolean; quickOrchestrated?: boolean; alone?: boolean },
   body: (name: string, mode: SagaMode) => Promise<ScenarioResult>,
   timeoutMs = 900_000,
 ) {
@@ -35,7 +42,7 @@ export function scenario(
     ['orchestrated', `${name}, orchestrated`, quick && quickOrchestrated],
   ];
   for (const [mode, title, inQuickRun] of modes) {
-    const run = QUICK && !inQuickRun ? it.skip : it;
+    const run = !QUICK ? it : !inQuickRun ? it.skip : alone ? it : it.concurrent;
     run(
       title,
       async () => {
