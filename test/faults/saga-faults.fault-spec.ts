@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { getAnalytics, request } from '../e2e/support/http.js';
 import { consumersOf } from '../e2e/support/consumers.js';
 import { SagaSystem, SERVICE_NAMES, sleep, type ServiceName } from '../e2e/support/saga-system.js';
-import { abuse, runSchemathesis } from './support/abuse.js';
+import { abuse, installSchemathesis, runSchemathesis } from './support/abuse.js';
 import {
   brokerCount,
   caughtUp,
@@ -162,6 +162,7 @@ describe('fault suite', () => {
   });
 
   scenario('6 HTTP abuse on every endpoint', { quick: true }, async (name, mode) => {
+    void installSchemathesis(ROOT); // while the system starts and the load runs
     const system = await SagaSystem.start({ env: faultEnv(mode, { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) }) });
     try {
       const load = loadFor(system, 40_000);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
 import { runCommand } from '../../e2e/support/run-command.js';
+import { QUICK } from './scenario.js';
 import { type SagaSystem, type ServiceName } from '../../e2e/support/saga-system.js';
 
 /** One endpoint of the services' HTTP APIs, as its route is written. */
@@ -339,10 +340,34 @@ function send(origin: string, abusive: AbuseRequest, stream: boolean): Promise<s
 /** Where an OpenAPI document could be served (Nest's @nestjs/swagger: /api-json by default). */
 const OPENAPI_PATHS = ['/api-json', '/openapi.json', '/api/openapi.json', '/docs-json', '/swagger.json', '/v3/api-docs'];
 
+/** Examples schemathesis makes per operation and phase: 50, 20 in the quick run (CI), where it is the longest part of the longest scenario. */
+const SCHEMATHESIS_EXAMPLES = QUICK ? 20 : 50;
+
+/** schemathesis's command once installed, or why it could not be; `installSchemathesis` fills it once per process. */
+let installing: Promise<{ command?: string; skipped?: string }> | undefined;
+
 /**
- * Runs schemathesis (from PyPI, in a venv under .data/) against every service's OpenAPI
- * document, checking that nothing answers 5xx. Resolves to what it did: the documents it
- * tested and their failures, or why it skipped.
+ * Installs schemathesis 4.32.5 from PyPI into a venv under .data/ unless it is there. Scenario 6
+ * starts it first, so that the install (a minute on a fresh clone) runs while its load does;
+ * not spawnSync: the quick run's other scenarios share this process, and their loads would stop.
+ */
+export function installSchemathesis(root: string): Promise<{ command?: string; skipped?: string }> {
+  installing ??= (async () => {
+    const venv = `${root}/.data/schemathesis-venv`;
+    const command = `${venv}/bin/schemathesis`;
+    if (existsSync(command)) return { command };
+    const made = await runCommand('python3', ['-m', 'venv', venv]);
+    const installed = made.code === 0 && (await runCommand(`${venv}/bin/pip`, ['install', '-q', 'schemathesis==4.32.5']));
+    if (!installed || installed.code !== 0)
+      return { skipped: `could not install schemathesis: ${installed ? installed.output : made.output}` };
+    return { command };
+  })().catch((error: Error) => ({ skipped: `could not install schemathesis: ${error.message}` }));
+  return installing;
+}
+
+/**
+ * Runs schemathesis against every service's OpenAPI document, the services at once, checking
+ * that nothing answers 5xx. Resolves to what it did: the documents' failures, or why it skipped.
  */
 export async function runSchemathesis(system: SagaSystem, root: string): Promise<{ skipped?: string; failures: string[] }> {
   const documents: string[] = [];
@@ -354,19 +379,16 @@ export async function runSchemathesis(system: SagaSystem, root: string): Promise
     }
   }
   if (documents.length === 0) return { skipped: `no OpenAPI document at ${OPENAPI_PATHS.join(', ')} of any service`, failures: [] };
-  // Not spawnSync: the quick run's other scenarios share this process, and their loads would stop while it ran.
-  const venv = `${root}/.data/schemathesis-venv`;
-  const st = `${venv}/bin/schemathesis`;
-  if (!existsSync(st)) {
-    const made = await runCommand('python3', ['-m', 'venv', venv]);
-    const installed = made.code === 0 && (await runCommand(`${venv}/bin/pip`, ['install', '-q', 'schemathesis==4.32.5']));
-    if (!installed || installed.code !== 0)
-      return { skipped: `could not install schemathesis: ${installed ? installed.output : made.output}`, failures: [] };
-  }
-  const failures: string[] = [];
-  for (const document of documents) {
-    const run = await runCommand(st, ['run', document, '--checks', 'not_a_server_error', '--max-examples', '50']);
-    if (run.code !== 0) failures.push(`${document}: schemathesis exit ${run.code}\n${run.output.slice(-2000)}`);
-  }
+  const { command, skipped } = await installSchemathesis(root);
+  if (!command) return { skipped, failures: [] };
+  const runs = await Promise.all(
+    documents.map(async (document) => ({
+      document,
+      run: await runCommand(command, ['run', document, '--checks', 'not_a_server_error', '--max-examples', String(SCHEMATHESIS_EXAMPLES)]),
+    })),
+  );
+  const failures = runs
+    .filter(({ run }) => run.code !== 0)
+    .map(({ document, run }) => `${document}: schemathesis exit ${run.code}\n${run.output.slice(-2000)}`);
   return { failures };
 }
