@@ -26,6 +26,8 @@ const shared = {
 export default {
   // e2e files start their own copy of the system (four processes) against the broker.
   testTimeout: 120_000,
+  // The slowest files first, so that both workers stay busy to the end (test/sequencer.mjs).
+  testSequencer: '<rootDir>/test/sequencer.mjs',
   projects: [
     {
       ...shared,

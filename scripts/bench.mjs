@@ -63,7 +63,7 @@ const CONFIG = {
   rates: process.env.BENCH_RATES
     ? process.env.BENCH_RATES.split(',').map(Number)
     : QUICK
-      ? [50, 200, 400]
+      ? [50, 200]
       : [50, 100, 200, 400, 600, 800, 1000, 1200, 1600, 2000, 2400, 3200, 4000],
   /** The full run goes on past the last of `rates` (by a quarter each step) while a system keeps up, up to this. */
   maxRate: numberEnv('BENCH_MAX_RATE', 20000),
