@@ -31,17 +31,29 @@ if (!hasJava) console.warn('kafka-security e2e skipped: Java is not installed, a
   let broker: SecureBroker;
   let system: SagaSystem;
 
+  // What the set-up did, with the seconds since it began: printed if it did not finish.
+  const setUp: string[] = [];
+  let startedAt = Date.now();
+  const note = (line: string) => setUp.push(`${((Date.now() - startedAt) / 1000).toFixed(1)} s  ${line}`);
+
+  // Up to 90 s for the broker to answer (scripts/kafka.mjs, after making certificates and formatting its storage
+  // on a fresh clone), then up to 60 s for the services (SagaSystem): each fails with its own message before this.
+  // Jest's 90 s, which was less than the two, ended a CI run where two test files at a time shared the two cores.
   beforeAll(async () => {
+    startedAt = Date.now();
     script = (await import(pathToFileURL(join(ROOT, 'scripts', 'kafka.mjs')).href)) as KafkaScript;
     // A broker of its own on 9192: clients must use TLS and SCRAM there (the plain one on 9092 is not involved).
-    broker = await script.startSecureBroker({ log: quiet, topics: false });
+    broker = await script.startSecureBroker({ log: note, topics: false });
+    note('starting the services');
     system = await SagaSystem.start({
       brokers: broker.brokers,
       env: { ...broker.env, PAYMENT_FAILURE_RATE: '0', INVENTORY_FAILURE_RATE: '0' },
     });
-  }, 90_000);
+    note('the services are up');
+  }, 180_000);
 
   afterAll(async () => {
+    if (!system) console.warn(`the SASL_SSL set-up did not finish; how far it got:\n${setUp.join('\n')}`);
     await system?.stop();
     if (broker?.startedHere) await script.stopSecureBroker({ log: quiet });
   });
