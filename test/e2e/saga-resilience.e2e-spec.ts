@@ -15,7 +15,7 @@ import {
   waitForTerminal,
 } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
-import { kafkaFor, produce, readTopic, schemaBreakingOrder, waitUntilConsumed } from './support/kafka.js';
+import { kafkaFor, produce, readTopic, schemaBreakingOrder, waitUntilConsumed, type ReadMessage } from './support/kafka.js';
 
 const SEED = 'e2e-resilience';
 
@@ -51,14 +51,16 @@ describe.each(sagaVariants())('saga under failure (default failure rates), on %s
     );
     // Analytics measures its lag only now and then: its 0 above can predate the order's last event (a refund
     // that follows the cancellation). Every group's committed offset cannot.
-    await consumedEverywhere(system, orderId, mode);
+    const messages = await orderMessages(system, orderId);
+    await consumedEverywhere(
+      system,
+      [...messages.values()].map((ofTopic) => ofTopic.at(-1)!),
+      mode,
+    );
     const before = await snapshot(system, orderId);
 
-    const kafka = kafkaFor(system);
-    const replayed = await replayOrderMessages(system, orderId);
-    for (const { topic, partition, offset } of replayed) {
-      for (const group of consumersOf(topic, mode)) await waitUntilConsumed(kafka, `${system.prefix}${group}`, topic, partition, offset);
-    }
+    const replayed = await publishAgain(system, messages);
+    await consumedEverywhere(system, replayed, mode);
 
     expect(replayed.length).toBeGreaterThanOrEqual(3);
     expect(await snapshot(system, orderId)).toEqual(before);
@@ -195,33 +197,43 @@ function expectedSteps(order: { status: string; cancellationCode: string | null 
   return orchestrated ? 8 : 5;
 }
 
-/** Waits until every group reading the saga's topics has consumed the last message of the order on each. */
-async function consumedEverywhere(system: SagaSystem, orderId: string, mode: SagaMode) {
+/** The order's messages on each saga topic that has any (events and commands), in offset order. */
+async function orderMessages(system: SagaSystem, orderId: string) {
   const kafka = kafkaFor(system);
+  const messages = new Map<string, ReadMessage[]>();
   for (const name of Object.values(EVENT_TOPICS)) {
     const topic = system.topic(name);
-    const last = (await readTopic(kafka, topic)).filter((m) => m.key === orderId).at(-1);
-    if (!last) continue;
-    for (const group of consumersOf(topic, mode))
-      await waitUntilConsumed(kafka, `${system.prefix}${group}`, topic, last.partition, last.offset);
+    const ofOrder = (await readTopic(kafka, topic)).filter((m) => m.key === orderId);
+    if (ofOrder.length > 0) messages.set(topic, ofOrder);
+  }
+  return messages;
+}
+
+interface Position {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** Waits until every group reading each topic has consumed the message at that position. */
+async function consumedEverywhere(system: SagaSystem, positions: Position[], mode: SagaMode) {
+  const kafka = kafkaFor(system);
+  for (const { topic, partition, offset } of positions) {
+    for (const group of consumersOf(topic, mode)) await waitUntilConsumed(kafka, `${system.prefix}${group}`, topic, partition, offset);
   }
 }
 
-/** Publishes again, unchanged, every message of the order found on the saga's topics (events and commands). */
-async function replayOrderMessages(system: SagaSystem, orderId: string) {
+/** Publishes the messages again, unchanged, each topic's in one request; resolves to where each topic's last landed. */
+async function publishAgain(system: SagaSystem, messages: Map<string, ReadMessage[]>) {
   const kafka = kafkaFor(system);
-  const replayed: Array<{ topic: string; partition: number; offset: string }> = [];
-  for (const name of Object.values(EVENT_TOPICS)) {
-    const topic = system.topic(name);
-    const events = (await readTopic(kafka, topic)).filter((m) => m.key === orderId);
-    if (events.length === 0) continue;
+  const replayed: Position[] = [];
+  for (const [topic, ofTopic] of messages) {
     const [metadata] = await produce(
       kafka,
       topic,
-      events.map((m) => ({ key: m.key!, value: m.value })),
+      ofTopic.map((m) => ({ key: m.key!, value: m.value })),
     );
-    const lastOffset = String(Number(metadata.baseOffset) + events.length - 1);
-    replayed.push({ topic, partition: metadata.partition, offset: lastOffset });
+    replayed.push({ topic, partition: metadata.partition, offset: String(Number(metadata.baseOffset) + ofTopic.length - 1) });
   }
   return replayed;
 }
