@@ -1,5 +1,6 @@
 import { eventually, getPayment, ORDER, postJson, request, waitForTerminal } from './support/http.js';
 import { assertInvariants } from './support/invariants.js';
+import { unreadByGroup } from './support/kafka.js';
 import { SagaSystem, sleep } from './support/saga-system.js';
 
 type Outcome = { status: number; orderId?: string } | { error: string; when: 'before SIGTERM' | 'after SIGTERM' };
@@ -63,6 +64,13 @@ describe('an orderly shutdown of order-service under load', () => {
       (payments) => payments.every((payment) => payment.status === 200),
       20_000,
       `a payment for each of the ${accepted.length} accepted orders, with order-service stopped`,
+    );
+    // Nothing more arrives for payment-service: what it handled is committed by itself, without a next batch (offset-committer.ts).
+    await eventually(
+      async () => (await unreadByGroup(system, 'payment-service')).filter(({ topic }) => topic === system.topic('order.created')),
+      (unread) => unread.length === 0,
+      10_000,
+      "payment-service's group to commit every OrderCreated it handled",
     );
 
     await system.startService('order-service');

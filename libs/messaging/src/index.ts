@@ -3,6 +3,7 @@ export * from './kafka/kafka-connection.js';
 export * from './kafka/kafka-options.js';
 export * from './kafka/co-partitioned-assigner.js';
 export * from './kafka/kafka-runtime.js';
+export * from './kafka/offset-committer.js';
 export * from './kafka/ensure-topics.js';
 export * from './kafka/group-admin.js';
 export * from './kafka/topic-retention.js';

@@ -8,6 +8,7 @@ import { Topics, type EventType } from '#contracts';
 import { openDatabase, redact, type Database } from '#database';
 import {
   ensureTopics,
+  type BatchHandler,
   EventConsumer,
   GroupAdmin,
   Inbox,
@@ -15,6 +16,7 @@ import {
   InboxPruner,
   kafkaServer,
   KafkaRuntime,
+  OffsetCommitter,
   OutboxRelay,
   OutboxStore,
   TOPIC_PARTITIONS,
@@ -37,6 +39,12 @@ export const BODY_LIMIT = '64kb';
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** With several instances on one database: how often each relay looks for rows no instance has published. */
 const SHARED_OUTBOX_POLL_MS = 1_000;
+/**
+ * A participant commits its consumer's offsets this long after the batch that resolved them, not
+ * after every batch (offset-committer.ts): a crash or a rebalance redelivers at most this much,
+ * which the inbox skips. Kafka Streams commits as often under exactly-once.
+ */
+const OFFSET_COMMIT_INTERVAL_MS = 100;
 
 /**
  * Starts one service from its definition: validated configuration, topics, HTTP
@@ -76,6 +84,9 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
   // The topics of the types the service reacts to (one type each); every fetched batch goes down the consumer path.
   const consumer = app.get(EventConsumer);
   const inputs = reactsTo(definition, config.SAGA_MODE).map((type) => topics.of(type));
+  // Analytics commits its offsets itself, with the state they cover (analytics.service.ts).
+  const offsets = transactional ? new OffsetCommitter(OFFSET_COMMIT_INTERVAL_MS) : null;
+  const consumeBatch: BatchHandler = (batch) => consumer.consumeBatch(batch);
   const server = kafkaServer(
     {
       connection: kafkaConnection(config),
@@ -83,18 +94,21 @@ export async function runService<T extends EventType>(definition: ServiceDefinit
       groupId,
       maxWaitMs: config.KAFKA_MAX_WAIT_MS,
       minBytes: config.KAFKA_MIN_BYTES,
-      autoCommit: transactional,
       // A participant handles several partitions at once, each partition's messages in order. Two
       // events of one order on two topics may then be handled at the same moment; their transactions
       // keep them apart (SQLite runs them one after the other, PostgreSQL re-runs the loser of a
       // conflict). Measured in docs/performance.md. Analytics reads one partition at a time.
       partitionsConsumedConcurrently: transactional ? TOPIC_PARTITIONS : 1,
     },
-    { topics: inputs, handler: (batch) => consumer.consumeBatch(batch) },
+    { topics: inputs, handler: offsets ? offsets.around(consumeBatch) : consumeBatch },
   );
   const microservice = app.connectMicroservice({ strategy: server });
 
   const kafka = app.get(KafkaRuntime);
+  if (offsets) {
+    kafka.onRebalancing(() => void offsets.flush());
+    kafka.beforeStopping(() => offsets.flush());
+  }
   const relay = transactional ? app.get(OutboxRelay) : null;
   registerServiceMetrics(definition.name, kafka, app.get(GroupAdmin), transactional ? app.get(OutboxStore) : null);
   shutdown.attach(app, relay);

@@ -27,7 +27,8 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig, T ex
   /**
    * How consumed events become state, exactly once:
    * - 'outbox+inbox': state change, applied-event record and emitted events in one
-   *   transaction; Kafka offsets are committed after each batch (the saga participants).
+   *   transaction; Kafka offsets are committed at most 100 ms after the batch that handled
+   *   them, and a redelivery is skipped by the inbox (the saga participants).
    * - 'own-offsets': no outbox, no inbox; the service saves its state with the offsets
    *   it covers and commits those offsets itself (analytics).
    */

@@ -94,8 +94,8 @@ export class EventConsumer {
 
   /**
    * A fetched batch of one partition (kafkajs `eachBatch`, with `eachBatchAutoResolve` off).
-   * Offsets are committed by kafkajs after the batch (autoCommit, no interval or threshold
-   * set), or by the reactor itself (analytics). A reactor that folds batches gets the whole
+   * What it resolves is committed by the service: a participant's OffsetCommitter, or the
+   * reactor itself with its state (analytics). A reactor that folds batches gets the whole
    * batch at once (`foldBatch`) unless tracing or debug lines are on, which are per event.
    */
   async consumeBatch(payload: EachBatchPayload): Promise<void> {

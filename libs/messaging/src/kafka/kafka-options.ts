@@ -14,11 +14,6 @@ export interface KafkaSettings {
   /** Bytes the broker waits for (at most `maxWaitMs`) before answering a fetch; default 1, as soon as anything arrived. */
   readonly minBytes?: number;
   /**
-   * Commit offsets after each batch (default). A stateful consumer that saves its
-   * state with the offsets it covers turns this off and commits those offsets itself.
-   */
-  readonly autoCommit?: boolean;
-  /**
    * How many partitions' batches are handled at once (kafkajs `partitionsConsumedConcurrently`;
    * default 1). Messages of one partition are always handled in order, one at a time.
    */
@@ -93,7 +88,9 @@ export function kafkaServerOptions(settings: KafkaSettings): Required<KafkaOptio
       allowAutoTopicCreation: false,
     },
     subscribe: { fromBeginning: true },
-    run: { autoCommit: settings.autoCommit ?? true, partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? 1 },
+    // Never after every batch, as kafkajs's auto-commit would: the service commits (a participant through
+    // OffsetCommitter, analytics with the state its offsets cover).
+    run: { autoCommit: false, partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently ?? 1 },
     producer: {
       createPartitioner: Partitioners.DefaultPartitioner,
       // The idempotent producer retries without limit (kafkajs's rule); the outbox keeps the rows meanwhile.

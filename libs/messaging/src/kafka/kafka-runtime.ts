@@ -22,6 +22,7 @@ export class KafkaRuntime {
   private lastAssignment: Readonly<Record<string, number[]>> = {};
   private lastJoin: Date | null = null;
   private readonly assignmentListeners: Array<(assignment: Readonly<Record<string, number[]>>) => void> = [];
+  private readonly rebalancingListeners: Array<() => void> = [];
   private readonly stoppingListeners: Array<() => Promise<void>> = [];
 
   /** `groupId`: the service's consumer group, as the broker knows it. */
@@ -73,7 +74,7 @@ export class KafkaRuntime {
     await this.producer.sendBatch({ topicMessages: batch, acks: -1 });
   }
 
-  /** For consumers that commit themselves (`autoCommit: false`): offsets are the next ones to read. */
+  /** Commits these offsets (the next ones to read) now: for a consumer that saves them with its own state (analytics). */
   async commitOffsets(offsets: Array<{ topic: string; partition: number; offset: string }>): Promise<void> {
     if (!this.consumer) throw new Error('Kafka consumer is not connected yet');
     await this.consumer.commitOffsets(offsets);
@@ -82,6 +83,11 @@ export class KafkaRuntime {
   /** Calls `listener` with this member's partitions (topic → partition numbers) each time the group is (re)balanced. */
   onAssignment(listener: (assignment: Readonly<Record<string, number[]>>) => void): void {
     this.assignmentListeners.push(listener);
+  }
+
+  /** Calls `listener` when the group starts to rebalance, before this member rejoins it (its partitions may move). */
+  onRebalancing(listener: () => void): void {
+    this.rebalancingListeners.push(listener);
   }
 
   /**
@@ -107,6 +113,7 @@ export class KafkaRuntime {
     const { GROUP_JOIN, REBALANCING, CRASH, STOP, DISCONNECT } = consumer.events;
     consumer.on(REBALANCING, () => {
       this.state = 'rebalancing';
+      for (const listener of this.rebalancingListeners) listener();
     });
     consumer.on(GROUP_JOIN, ({ payload }) => {
       this.state = 'running';
