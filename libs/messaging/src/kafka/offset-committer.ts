@@ -63,14 +63,16 @@ export class OffsetCommitter {
   private async commit(): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) return;
-    const offsets = consumer.uncommittedOffsets();
-    if (offsets.topics.length === 0) return;
     try {
+      const offsets = consumer.uncommittedOffsets();
       // Given offsets, kafkajs commits them whatever its auto-commit settings.
-      await consumer.commitOffsetsIfNecessary(offsets);
+      if (offsets.topics.length > 0) await consumer.commitOffsetsIfNecessary(offsets);
     } catch (error) {
-      this.logger.warn(`committing offsets failed, trying again in ${this.intervalMs} ms: ${(error as Error).message}`);
-      if (consumer.isRunning()) this.schedule();
+      // A consumer that stopped (or crashed, and kafkajs made a new one) has nothing more to commit: its next owner reads those messages again.
+      const again = consumer.isRunning();
+      const next = again ? `trying again in ${this.intervalMs} ms` : 'its consumer stopped, those messages will be delivered again';
+      this.logger.warn(`committing offsets failed (${(error as Error).message}): ${next}`);
+      if (again) this.schedule();
     }
   }
 }
