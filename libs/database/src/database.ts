@@ -26,6 +26,8 @@ export class Database<DB = unknown> {
   constructor(
     readonly dialect: Dialect,
     private readonly kysely: Kysely<DB>,
+    /** What else closing waits for once Kysely is done (SQLite's checkpointer thread). */
+    private readonly closed: () => Promise<void> = async () => {},
   ) {}
 
   /** The same database, typed with the tables the caller knows (each repository knows its own). */
@@ -84,5 +86,6 @@ export class Database<DB = unknown> {
 
   async close(): Promise<void> {
     await this.kysely.destroy();
+    await this.closed();
   }
 }

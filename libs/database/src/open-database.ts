@@ -58,10 +58,10 @@ export class DatabaseUnavailableError extends Error {
  */
 export async function openDatabase<DB>(options: DatabaseOptions): Promise<Database<DB>> {
   const dialect: Dialect = options.url ? 'postgres' : 'sqlite';
-  const kysely = options.url
-    ? await connectPostgres<DB>(options.url, options.poolSize ?? 10)
+  const { kysely, closed } = options.url
+    ? { kysely: await connectPostgres<DB>(options.url, options.poolSize ?? 10), closed: undefined }
     : openSqlite<DB>(options.sqliteFile, options.checkpoints ?? 'worker');
-  const database = new Database<DB>(dialect, kysely);
+  const database = new Database<DB>(dialect, kysely, closed);
   try {
     await migrate(database, kysely, options);
   } catch (error) {
@@ -76,7 +76,7 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
  * failure this project tests); only an OS crash could lose the last commits. The WAL's
  * checkpoints run on a worker thread (sqlite-checkpointer.ts), not in a commit.
  */
-function openSqlite<DB>(file: string, checkpoints: 'worker' | 'in-commit'): Kysely<DB> {
+function openSqlite<DB>(file: string, checkpoints: 'worker' | 'in-commit'): { kysely: Kysely<DB>; closed: () => Promise<void> } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new SQLite(file);
   db.pragma('journal_mode = WAL');
@@ -85,11 +85,16 @@ function openSqlite<DB>(file: string, checkpoints: 'worker' | 'in-commit'): Kyse
   db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
   const checkpointer = file !== ':memory:' && checkpoints === 'worker' ? startCheckpointer(db, file, SQLITE_BUSY_TIMEOUT_MS) : null;
+  let checkpointerEnded: Promise<void> = Promise.resolve();
   const close = () => {
-    checkpointer?.stop();
+    if (checkpointer) checkpointerEnded = checkpointer.stop();
     db.close();
   };
-  return new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: keepingStatements(db, close) }) });
+  return {
+    kysely: new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: keepingStatements(db, close) }) }),
+    // Kysely calls close() without waiting for anything it returns: Database.close waits for the worker here.
+    closed: () => checkpointerEnded,
+  };
 }
 
 /**

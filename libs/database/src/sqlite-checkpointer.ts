@@ -10,6 +10,8 @@ const CHECKPOINT_EVERY_MS = 100;
 const RESTART_AT_FRAMES = 1_000;
 /** Copies in one round before the restart: each copies what the previous one left, so the restart has little to copy. */
 const COPIES_BEFORE_RESTART = 5;
+/** How long stopping waits for the worker to close its connection (a checkpoint in progress waits up to the busy timeout) before ending it. */
+const STOP_WAIT_MS = 5_000;
 /** SQLite's default: the service's connection checkpoints again by itself, should the checkpointer stop. */
 const DEFAULT_AUTOCHECKPOINT_FRAMES = 1_000;
 /** The service's connection leaves checkpoints to the checkpointer; this far only, should it fall behind. */
@@ -52,9 +54,10 @@ parentPort.once('message', () => {
  *
  * What is durable and when does not change: the same checkpoints, only on another thread. If
  * the worker fails, the service's connection checkpoints by itself again, as SQLite does by
- * default. `stop` asks the worker to close its connection and end.
+ * default. `stop` asks the worker to close its connection and end, and resolves once it has:
+ * its last close deletes the WAL, and nothing touches the database's folder after that.
  */
-export function startCheckpointer(db: SQLite.Database, file: string, busyTimeoutMs: number): { stop(): void } {
+export function startCheckpointer(db: SQLite.Database, file: string, busyTimeoutMs: number): { stop(): Promise<void> } {
   const logger = new Logger('SQLite');
   db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_FRAMES}`);
   const worker = new Worker(WORKER_SOURCE, {
@@ -69,6 +72,7 @@ export function startCheckpointer(db: SQLite.Database, file: string, busyTimeout
     },
   });
   worker.unref(); // a service ends when its work does, not when this thread does
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let stopped = false;
   worker.on('error', (error) => {
     if (stopped) return; // e.g. the database's folder deleted after it closed, before the worker got to open it
@@ -78,7 +82,9 @@ export function startCheckpointer(db: SQLite.Database, file: string, busyTimeout
   return {
     stop: () => {
       stopped = true;
-      worker.postMessage('stop');
+      worker.postMessage('stop'); // a worker that already ended drops it
+      const late = setTimeout(() => void worker.terminate(), STOP_WAIT_MS).unref();
+      return ended.finally(() => clearTimeout(late));
     },
   };
 }
