@@ -285,7 +285,7 @@ export async function abuse(system: SagaSystem, count: number, concurrency = 8):
         (report as { sent: number }).sent++;
         report.statuses[status] = (report.statuses[status] ?? 0) + 1;
         const label = `${abusive.what}: ${abusive.method} ${abusive.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>').slice(0, 80)}`;
-        if (status === 'none') report.unanswered.push(label);
+        if (status.startsWith('none')) report.unanswered.push(`${label} ${status.slice('none '.length)}`);
         else if (Number(status) >= 500) report.serverErrors.push(`${status} ${label}`);
         else if (endpoint.method === 'POST' && Number(status) < 300 && abusive.method === 'POST')
           report.accepted.push(`${status} ${label}`);
@@ -297,14 +297,20 @@ export async function abuse(system: SagaSystem, count: number, concurrency = 8):
   return reports;
 }
 
-/** Sends one request; resolves to its status, or 'none' when the server hung up without an answer. */
-function send(origin: string, abusive: AbuseRequest, stream: boolean): Promise<string> {
+/**
+ * Sends one request; resolves to its status, or to 'none (why)' when the server hung up without an
+ * answer (with why: the error's code, or 'timeout'). A request written to a kept-alive connection
+ * that the server was closing meanwhile (idle, or done with the previous request) fails before the
+ * server read it: ECONNRESET on a reused socket, the race Node's documentation of `reusedSocket`
+ * describes. It is sent once more on a connection of its own, so only a hang-up on the request itself counts.
+ */
+function send(origin: string, abusive: AbuseRequest, stream: boolean, fresh = false): Promise<string> {
   return new Promise((done) => {
     let req: ReturnType<typeof httpRequest>;
     try {
       req = httpRequest(`${origin}${abusive.path}`, {
         method: abusive.method,
-        agent,
+        agent: fresh ? false : agent,
         timeout: 15_000,
         headers: {
           ...abusive.headers,
@@ -314,7 +320,7 @@ function send(origin: string, abusive: AbuseRequest, stream: boolean): Promise<s
       });
     } catch {
       // Node's client refuses to send it (e.g. a character a URL may not hold): send it escaped instead.
-      done(send(origin, { ...abusive, path: encodeURI(abusive.path) }, stream));
+      done(send(origin, { ...abusive, path: encodeURI(abusive.path) }, stream, fresh));
       return;
     }
     req.on('response', (res) => {
@@ -330,7 +336,10 @@ function send(origin: string, abusive: AbuseRequest, stream: boolean): Promise<s
       res.on('close', () => done(status));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => done('none'));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && error.code === 'ECONNRESET' && !fresh) done(send(origin, abusive, stream, true));
+      else done(`none (${error.code ?? error.message})`);
+    });
     if (abusive.headers['transfer-encoding'] === 'chunked' && abusive.body) req.write(abusive.body);
     else if (abusive.body && abusive.headers['content-length'] !== '0') req.write(abusive.body);
     req.end();
